@@ -1,0 +1,53 @@
+package org.beitstream.app;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CommandLineTest {
+
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine cli = BeitStream.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String command : new String[] {"infra", "setup", "conformance"}) {
+            Run help = run(command, "--help");
+            assertEquals(0, help.exitCode(), command);
+            assertTrue(help.out().contains("Usage: beit-stream " + command), help.out());
+        }
+    }
+
+    @Test
+    void aBadSettingFailsFastNamingTheSetting() {
+        Run bad = run("setup", "--kafka-bootstrap", "localhost", "--s3-endpoint", "http://127.0.0.1:9000",
+                "--s3-access-key", "a", "--s3-secret-key", "b");
+        assertEquals(CommandLine.ExitCode.USAGE, bad.exitCode());
+        assertTrue(bad.err().contains("KAFKA_BOOTSTRAP (--kafka-bootstrap): 'localhost' is not host:port"), bad.err());
+
+        Run badBucket = run("setup", "--kafka-bootstrap", "127.0.0.1:9092", "--s3-endpoint", "http://127.0.0.1:9000",
+                "--s3-access-key", "a", "--s3-secret-key", "b", "--s3-bucket", "Not_A_Bucket");
+        assertTrue(badBucket.err().contains("S3_BUCKET (--s3-bucket)"), badBucket.err());
+    }
+
+    @Test
+    void conformanceRejectsADirectoryWithoutManifest() {
+        Run run = run("conformance", "--vectors", "/nonexistent-vectors");
+        assertTrue(run.exitCode() != 0);
+        assertTrue(run.err().contains("MANIFEST.json"), run.err());
+    }
+}

@@ -15,10 +15,10 @@ import java.util.Properties;
 import java.util.UUID;
 
 /** Produces and reads back typed records on a real broker, the way the services do. */
-final class KafkaRoundTrip {
+public final class KafkaRoundTrip {
     private KafkaRoundTrip() {}
 
-    static <K, V> void produce(KafkaSettings kafka, Topic<K, V> topic, List<ProducerRecord<K, V>> records) {
+    public static <K, V> void produce(KafkaSettings kafka, Topic<K, V> topic, List<ProducerRecord<K, V>> records) {
         Properties props = kafka.clientProperties("test-producer");
         props.put("enable.idempotence", "true");
         props.put("acks", "all");
@@ -32,7 +32,7 @@ final class KafkaRoundTrip {
     }
 
     /** Reads committed records from the start until {@code expected} have arrived or the deadline passes. */
-    static <K, V> List<ConsumerRecord<K, V>> consume(KafkaSettings kafka, Topic<K, V> topic, int expected,
+    public static <K, V> List<ConsumerRecord<K, V>> consume(KafkaSettings kafka, Topic<K, V> topic, int expected,
                                                      Duration timeout) {
         Properties props = kafka.clientProperties("test-consumer");
         props.put("group.id", "test-" + UUID.randomUUID());

@@ -1,0 +1,25 @@
+package org.beitstream.ingest.source;
+
+import org.beitstream.schemas.Split;
+
+/**
+ * One image from a source, before validation.
+ *
+ * @param format  wire name (png, jpeg, raw-gray8, ...); blank to detect it from the bytes
+ * @param label   class index or null
+ * @param mask    per-pixel classes for segmentation sets, or null
+ * @param split   evaluation split, or null for unlabelled stream images
+ */
+public record SourceImage(String id, byte[] data, String format, int width, int height, Integer label,
+                          String labelName, PixelMask mask, Split split, String source) {
+
+    /** Per-pixel class indices, row-major, one byte per pixel; {@code numClasses} includes the background. */
+    public record PixelMask(int width, int height, int numClasses, byte[] classes) {
+        public PixelMask {
+            if (classes.length != width * height) {
+                throw new IllegalArgumentException("mask of " + width + "x" + height + " needs " + width * height
+                        + " bytes, got " + classes.length);
+            }
+        }
+    }
+}

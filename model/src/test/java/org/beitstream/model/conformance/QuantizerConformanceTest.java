@@ -1,6 +1,7 @@
 package org.beitstream.model.conformance;
 
 import ai.djl.ndarray.NDManager;
+import org.beitstream.model.testing.OracleVectors;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

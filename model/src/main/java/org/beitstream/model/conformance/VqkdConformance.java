@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  * usage statistic and training calls move the codebook.
  */
 public final class VqkdConformance implements ConformanceGroup {
+    private static final String GROUP = "vqkd";
     private static final String IO = "vqkd.io.safetensors";
     private static final String WEIGHTS = "vqkd.weights.safetensors";
     private static final Pattern EPS = Pattern.compile("'eps':\\s*([0-9.eE+-]+)");
@@ -53,7 +54,7 @@ public final class VqkdConformance implements ConformanceGroup {
             Map<String, NDArray> ours = outputs(out);
             ours.put("cluster_size_after_one_eval_call", tokenizer.quantizer().clusterSize().duplicate());
             ours.put("tokens", tokenizer.tokens(images));
-            results.addAll(compare(ref, "out.", ours, "vqkd.out", Tolerance.OUTPUT));
+            results.addAll(compare(ref, "out.", ours, Tolerance.OUTPUT));
         }
         try (NDManager run = manager.newSubManager();
              VqkdTokenizer tokenizer = VqkdTokenizer.fromStateDict(config, weights, run)) {
@@ -64,7 +65,7 @@ public final class VqkdConformance implements ConformanceGroup {
             }
             Map<String, NDArray> gradients = new LinkedHashMap<>();
             parameters.forEach((name, p) -> gradients.put(name, p.getGradient()));
-            results.addAll(compare(ref, "grad.", gradients, "vqkd.grad", Tolerance.GRADIENT));
+            results.addAll(compare(ref, "grad.", gradients, Tolerance.GRADIENT));
         }
         try (NDManager run = manager.newSubManager();
              VqkdTokenizer tokenizer = VqkdTokenizer.fromStateDict(config, weights, run)) {
@@ -81,7 +82,7 @@ public final class VqkdConformance implements ConformanceGroup {
             ours.put("embedding_cluster_size_after", weights.get("quantize.embedding.cluster_size"));
             ours.put("embedding_embed_avg_after", weights.get("quantize.embedding.embed_avg"));
             ours.put("total_loss", out.totalLoss());
-            results.addAll(compare(ref, "ema.", ours, "vqkd.ema_model", Tolerance.OUTPUT));
+            results.addAll(compare(ref, "ema.", ours, Tolerance.OUTPUT));
         }
         return results;
     }
@@ -104,22 +105,22 @@ public final class VqkdConformance implements ConformanceGroup {
 
     /** Every reference tensor under {@code prefix} against ours of the same name; integer tensors exactly. */
     private static List<CheckResult> compare(Map<String, NDArray> ref, String prefix, Map<String, NDArray> ours,
-                                             String group, double tolerance) {
+                                             double tolerance) {
         List<CheckResult> results = new ArrayList<>();
         for (Map.Entry<String, NDArray> entry : ref.entrySet()) {
             if (!entry.getKey().startsWith(prefix)) {
                 continue;
             }
-            String name = entry.getKey().substring(prefix.length());
+            String name = entry.getKey();
             NDArray expected = entry.getValue();
-            NDArray actual = ours.get(name);
+            NDArray actual = ours.get(name.substring(prefix.length()));
             if (actual == null) {
-                results.add(new CheckResult(group, name + " (not computed)", Double.POSITIVE_INFINITY,
+                results.add(new CheckResult(GROUP, name + " (not computed)", Double.POSITIVE_INFINITY,
                         Double.POSITIVE_INFINITY, tolerance, false));
             } else if (expected.getDataType().isInteger() || expected.getDataType().isBoolean()) {
-                results.add(TensorComparison.equal(group, name, expected, actual));
+                results.add(TensorComparison.equal(GROUP, name, expected, actual));
             } else {
-                results.add(TensorComparison.close(group, name, expected, actual, tolerance));
+                results.add(TensorComparison.close(GROUP, name, expected, actual, tolerance));
             }
         }
         return results;

@@ -127,7 +127,7 @@ public final class VqkdConformance implements ConformanceGroup {
     }
 
     /** The tokenizer described by a manifest's {@code vqkd} section (the authors' constructor arguments). */
-    static VqkdConfig config(JsonNode vqkd) {
+    public static VqkdConfig config(JsonNode vqkd) {
         JsonNode c = vqkd.get("config");
         String process = c.get("process_type").asText();
         return new VqkdConfig(vit(vqkd.get("encoder_config")), vit(vqkd.get("decoder_config")),

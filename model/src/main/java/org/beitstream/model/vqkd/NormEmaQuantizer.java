@@ -68,6 +68,11 @@ public final class NormEmaQuantizer implements AutoCloseable {
         return codebook;
     }
 
+    /** False only while a k-means-initialised codebook still waits for its first batch. */
+    public boolean initialised() {
+        return initialised;
+    }
+
     /** The EMA of per-code counts [K]; owned by the quantizer, do not close. */
     public NDArray clusterSize() {
         return clusterSize;

@@ -29,6 +29,11 @@ public final class VqkdTokenizer implements AutoCloseable {
     private final TaskLayer encodeTaskLayer;
     private final TaskLayer decodeTaskLayer;
     private final NormEmaQuantizer quantizer;
+    /**
+     * {@code quantize.embedding.{cluster_size, embed_avg, initted}}: the reference registers them but its
+     * update never reads them. Kept only so exported weights load into the authors' model strictly.
+     */
+    private final Map<String, NDArray> inertReferenceTensors = new LinkedHashMap<>();
 
     private VqkdTokenizer(VqkdConfig config, NDManager parent, long seed) {
         this.config = config;
@@ -39,6 +44,9 @@ public final class VqkdTokenizer implements AutoCloseable {
         this.encodeTaskLayer = new TaskLayer(allocation, config.encoder().embedDim(), config.embedDim());
         this.decodeTaskLayer = new TaskLayer(allocation, config.decoder().embedDim(), config.decoderOutDim());
         this.quantizer = new NormEmaQuantizer(config.quantizer(), manager, seed);
+        inertReferenceTensors.put("quantize.embedding.cluster_size", manager.zeros(new Shape(config.nEmbed())));
+        inertReferenceTensors.put("quantize.embedding.embed_avg", quantizer.codebook().duplicate());
+        inertReferenceTensors.put("quantize.embedding.initted", manager.zeros(new Shape(1)));
     }
 
     /** A freshly initialised tokenizer, reproducible from {@code seed}. */
@@ -61,6 +69,12 @@ public final class VqkdTokenizer implements AutoCloseable {
         tokenizer.decodeTaskLayer.load(weights, "decode_task_layer.");
         tokenizer.quantizer.load(required(weights, "quantize.embedding.weight"),
                 required(weights, "quantize.cluster_size"));
+        tokenizer.inertReferenceTensors.forEach((key, kept) -> {
+            NDArray given = weights.get(key);
+            if (given != null && given.getShape().equals(kept.getShape())) {
+                kept.set(given.toType(kept.getDataType(), false).toByteBuffer());
+            }
+        });
         return tokenizer;
     }
 
@@ -101,11 +115,16 @@ public final class VqkdTokenizer implements AutoCloseable {
         return out;
     }
 
-    /** The state dict to export: trainable tensors plus the codebook and its usage statistic. */
+    /**
+     * The state dict to export, with every key of the authors' {@code VQKD} (teacher excluded): the arrays
+     * are the tokenizer's own, valid until the next training step; do not close them.
+     */
     public Map<String, NDArray> stateDict() {
         Map<String, NDArray> out = trainableParameters();
-        out.put("quantize.embedding.weight", quantizer.codebook());
         out.put("quantize.cluster_size", quantizer.clusterSize());
+        out.put("quantize.embedding.weight", quantizer.codebook());
+        inertReferenceTensors.get("quantize.embedding.initted").set(new float[] {quantizer.initialised() ? 1 : 0});
+        out.putAll(inertReferenceTensors);
         return out;
     }
 

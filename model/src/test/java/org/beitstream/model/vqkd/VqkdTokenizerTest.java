@@ -86,6 +86,23 @@ class VqkdTokenizerTest {
     }
 
     @Test
+    void exportHasEveryKeyOfTheAuthorsStateDict() throws Exception {
+        Path setA = org.beitstream.model.testing.OracleVectors.setA();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<String, NDArray> authors = Safetensors.read(setA.resolve("vqkd.weights.safetensors"), manager);
+            VqkdConfig config = org.beitstream.model.conformance.VqkdConformance.config(
+                    org.beitstream.model.conformance.Manifest.read(setA).get("vqkd"));
+            try (VqkdTokenizer tokenizer = VqkdTokenizer.fromStateDict(config, authors, manager)) {
+                Map<String, NDArray> exported = tokenizer.stateDict();
+                assertEquals(authors.keySet(), exported.keySet());
+                for (String key : authors.keySet()) {
+                    assertArrayEquals(authors.get(key).toFloatArray(), exported.get(key).toFloatArray(), 0f, key);
+                }
+            }
+        }
+    }
+
+    @Test
     void inconsistentSettingsAreNamed() {
         ViTConfig encoder = new ViTConfig(16, 8, 3, 16, 1, 2, 4.0, true, 0f, 1e-6f);
         var e = assertThrows(IllegalArgumentException.class, () -> new VqkdConfig(encoder, encoder.asDecoder(2, 4, 1),

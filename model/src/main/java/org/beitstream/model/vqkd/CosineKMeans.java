@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
 import java.util.Random;
+import java.util.stream.LongStream;
 
 /**
  * Spherical k-means used to initialise the codebook from the first batch of (unit) encoder outputs:
@@ -23,28 +24,11 @@ public final class CosineKMeans {
 
     private CosineKMeans() {}
 
-    /** Initial means drawn like the reference: a random permutation prefix, or with replacement if too few samples. */
+    /** Initial means drawn like the reference: distinct rows when there are enough, else with replacement. */
     public static NDArray drawInitialIndices(NDArray samples, int numClusters, Random random) {
         long numSamples = samples.getShape().get(0);
-        long[] indices = new long[numClusters];
-        if (numSamples >= numClusters) {
-            int n = Math.toIntExact(numSamples);
-            int[] perm = new int[n];
-            for (int i = 0; i < n; i++) {
-                perm[i] = i;
-            }
-            for (int i = 0; i < numClusters; i++) {
-                int j = i + random.nextInt(n - i);
-                int swap = perm[i];
-                perm[i] = perm[j];
-                perm[j] = swap;
-                indices[i] = perm[i];
-            }
-        } else {
-            for (int i = 0; i < numClusters; i++) {
-                indices[i] = random.nextInt(Math.toIntExact(numSamples));
-            }
-        }
+        LongStream draws = random.longs(0, numSamples);
+        long[] indices = (numSamples >= numClusters ? draws.distinct() : draws).limit(numClusters).toArray();
         return samples.getManager().create(indices);
     }
 

@@ -13,7 +13,8 @@ public final class ConformanceSuite {
 
     /** Every group the project knows; each decides from the directory's MANIFEST whether it applies. */
     private static List<ConformanceGroup> groups() {
-        return List.of();
+        return List.of(new MasksConformance(), new KMeansConformance(), new VqkdEmaConformance(),
+                new VqkdConformance());
     }
 
     private ConformanceSuite() {}

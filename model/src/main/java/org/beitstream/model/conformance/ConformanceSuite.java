@@ -1,6 +1,7 @@
 package org.beitstream.model.conformance;
 
 import ai.djl.ndarray.NDManager;
+import org.beitstream.model.beit.PretrainingConformance;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,7 +14,7 @@ public final class ConformanceSuite {
 
     /** Every group the project knows; each decides from the directory's MANIFEST whether it applies. */
     private static List<ConformanceGroup> groups() {
-        return List.of();
+        return List.of(new PretrainingConformance());
     }
 
     private ConformanceSuite() {}

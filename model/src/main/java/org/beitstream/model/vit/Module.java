@@ -89,7 +89,15 @@ public abstract class Module {
      * Call before gradients are attached: it writes into the arrays in place.
      */
     public final void load(Map<String, NDArray> source, String prefix) {
+        load(source, prefix, name -> true);
+    }
+
+    /** As {@link #load(Map, String)}, for the tensors whose state-dict name {@code which} accepts. */
+    public final void load(Map<String, NDArray> source, String prefix, java.util.function.Predicate<String> which) {
         for (Map.Entry<String, NDArray> entry : stateDict().entrySet()) {
+            if (!which.test(entry.getKey())) {
+                continue;
+            }
             String key = prefix + entry.getKey();
             NDArray from = source.get(key);
             NDArray to = entry.getValue();

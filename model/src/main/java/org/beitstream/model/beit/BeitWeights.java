@@ -18,15 +18,16 @@ import java.util.function.Predicate;
  *       the patch-aggregation head): what the authors' fine-tuning code keeps;</li>
  *   <li><b>timm</b>: the backbone as timm's {@code Beit} ({@code beitv2_*} models) names it. The keys are the
  *       authors' except that timm has no shared relative position bias: the shared table is given to every
- *       block ({@code blocks.i.attn.relative_position_bias_table} and its index), which computes the same
- *       function. {@code norm.*} stays {@code norm.*}: it loads into a timm model built with
- *       {@code global_pool='token'} (the default {@code 'avg'} pools first and uses a fresh {@code fc_norm}).
- *       timm's fixed zero k bias is a non-persistent buffer and so absent, as here.</li>
+ *       block ({@code blocks.i.attn.relative_position_bias_table}), which computes the same function. timm
+ *       keeps {@code relative_position_index} and the zero k bias as non-persistent buffers, so neither is
+ *       written. {@code norm.*} stays {@code norm.*}: it loads strictly into a timm {@code Beit} built with
+ *       {@code global_pool='token', num_classes=0} (the default {@code 'avg'} pools first and uses a fresh
+ *       {@code fc_norm}). Checked against timm 1.0 by the fixture in the tests.</li>
  * </ul>
  */
 public final class BeitWeights {
     private static final String SHARED_TABLE = "rel_pos_bias.relative_position_bias_table";
-    private static final String SHARED_INDEX = "rel_pos_bias.relative_position_index";
+    private static final String INDEX = "relative_position_index";
 
     private BeitWeights() {}
 
@@ -48,14 +49,13 @@ public final class BeitWeights {
         Map<String, NDArray> backbone = backbone(model);
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : backbone.entrySet()) {
-            if (!e.getKey().startsWith("rel_pos_bias.")) {
+            if (!e.getKey().startsWith("rel_pos_bias.") && !e.getKey().endsWith(INDEX)) {
                 out.put(e.getKey(), e.getValue());
             }
         }
         if (backbone.containsKey(SHARED_TABLE)) {
             for (int i = 0; i < model.config().depth(); i++) {
                 out.put("blocks." + i + ".attn.relative_position_bias_table", backbone.get(SHARED_TABLE));
-                out.put("blocks." + i + ".attn.relative_position_index", backbone.get(SHARED_INDEX));
             }
         }
         return out;
@@ -66,12 +66,21 @@ public final class BeitWeights {
         model.load(tensors, "");
     }
 
-    /**
-     * Loads a backbone (authors' or timm names; they coincide for a model with per-block relative position
-     * tables, the layout timm uses). Pretraining-only tensors keep their current values.
-     */
+    /** Loads the authors' backbone keys; pretraining-only tensors keep their current values. */
     public static void loadBackbone(BeitPretrainingModel model, Map<String, NDArray> tensors) {
         model.load(tensors, "", BeitWeights::isBackbone);
+    }
+
+    /**
+     * Loads a timm {@code beitv2_*} backbone into a model with per-block tables ({@code use_rel_pos_bias}),
+     * the layout timm uses. The position indices are not in timm's files; ours follow from the grid.
+     */
+    public static void loadTimm(BeitPretrainingModel model, Map<String, NDArray> tensors) {
+        if (!model.config().useRelPosBias() || model.config().useSharedRelPosBias()) {
+            throw new IllegalArgumentException("timm weights need use_rel_pos_bias=true and "
+                    + "use_shared_rel_pos_bias=false (timm has a table per block)");
+        }
+        model.load(tensors, "", key -> isBackbone(key) && !key.endsWith(INDEX));
     }
 
     public static Map<String, NDArray> read(Path file, ai.djl.ndarray.NDManager manager) throws IOException {

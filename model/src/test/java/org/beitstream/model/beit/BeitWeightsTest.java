@@ -89,8 +89,8 @@ class BeitWeightsTest {
                     shared.headLayers(), shared.vocabSize(), shared.initValues(), false, true, false, true,
                     shared.initStd());
             BeitPretrainingModel converted = BeitPretrainingModel.create(perBlock, manager, 3);
-            BeitWeights.loadBackbone(converted, timm);
-            assertEquals(new TreeSet<>(timm.keySet()), new TreeSet<>(BeitWeights.backbone(converted).keySet()));
+            BeitWeights.loadTimm(converted, timm);
+            assertEquals(new TreeSet<>(timm.keySet()), new TreeSet<>(BeitWeights.timm(converted).keySet()));
 
             // Nothing masked: mask_token is pretraining-only and stays at the converted model's own init.
             NDArray images = io.get("in.images");
@@ -99,6 +99,45 @@ class BeitWeightsTest {
             CheckResult r = TensorComparison.close("weights", "features", expected, actual, 1e-6);
             assertTrue(r.passed(), r.toString());
         }
+    }
+
+    /**
+     * Against timm itself (fixture made by {@code timm/make_fixture.py} from our export): the export has
+     * exactly the keys and shapes of timm's state dict, and timm's features equal ours.
+     */
+    @Test
+    void timmLoadsTheExportStrictlyAndComputesOurFeatures() throws Exception {
+        Path fixture = Path.of(getClass().getResource("/timm/beitv2_setA.safetensors").toURI());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            BeitPretrainingModel model = BeitPretrainingModel.forLoading(config("pt_relpos"), manager, DataType.FLOAT32);
+            BeitWeights.loadAuthors(model, BeitWeights.read(SET_A.resolve("pt_relpos.weights.safetensors"), manager));
+
+            Map<String, List<Long>> ours = new java.util.TreeMap<>();
+            BeitWeights.timm(model).forEach((k, v) -> ours.put(k,
+                    java.util.Arrays.stream(v.getShape().getShape()).boxed().toList()));
+            Map<String, List<Long>> timms = new java.util.TreeMap<>();
+            timmStateDictShapes(fixture).fields().forEachRemaining(e -> {
+                List<Long> shape = new ArrayList<>();
+                e.getValue().forEach(d -> shape.add(d.asLong()));
+                timms.put(e.getKey(), shape);
+            });
+            assertEquals(timms, ours);
+
+            NDArray images = BeitWeights.read(SET_A.resolve("pt_relpos.io.safetensors"), manager).get("in.images");
+            NDArray expected = BeitWeights.read(fixture, manager).get("forward_features");
+            CheckResult r = TensorComparison.close("weights", "timm forward_features", expected,
+                    model.forward(images, null).features(), 1e-6);
+            assertTrue(r.passed(), r.toString());
+        }
+    }
+
+    /** The key-to-shape map stored in the fixture's safetensors metadata. */
+    private static JsonNode timmStateDictShapes(Path fixture) throws Exception {
+        byte[] bytes = Files.readAllBytes(fixture);
+        long headerLength = java.nio.ByteBuffer.wrap(bytes, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        ObjectMapper json = new ObjectMapper();
+        JsonNode header = json.readTree(new String(bytes, 8, (int) headerLength, java.nio.charset.StandardCharsets.UTF_8));
+        return json.readTree(header.get("__metadata__").get("state_dict").asText());
     }
 
     @Test

@@ -6,8 +6,7 @@ import ai.djl.ndarray.NDScope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,22 +24,32 @@ import java.util.Map;
  */
 public final class AdamW implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdamW.class);
+    private static final String EXP_AVG = "exp_avg.";
+    private static final String EXP_AVG_SQ = "exp_avg_sq.";
 
     private final List<ParameterGroup> groups;
     private final AdamWConfig config;
     private final NDManager stateManager;
-    private final Map<NDArray, NDArray[]> moments = new IdentityHashMap<>();
+    /** Per parameter name, in group order (which fixes the summation order of the gradient norm). */
+    private final Map<String, Slot> slots = new LinkedHashMap<>();
     private long step;
+
+    /** A parameter with its first and second moment estimates. */
+    private record Slot(NDArray parameter, NDArray expAvg, NDArray expAvgSq) {
+    }
 
     public AdamW(List<ParameterGroup> groups, AdamWConfig config, NDManager parent) {
         this.groups = List.copyOf(groups);
         this.config = config;
         this.stateManager = parent.newSubManager();
         for (ParameterGroup group : this.groups) {
-            for (NDArray p : group.parameters().values()) {
-                moments.put(p, new NDArray[] {stateManager.zeros(p.getShape(), p.getDataType()),
-                        stateManager.zeros(p.getShape(), p.getDataType())});
-            }
+            group.parameters().forEach((name, p) -> {
+                if (slots.containsKey(name)) {
+                    throw new IllegalArgumentException("parameter '" + name + "' is in more than one group");
+                }
+                slots.put(name, new Slot(p, stateManager.zeros(p.getShape(), p.getDataType()),
+                        stateManager.zeros(p.getShape(), p.getDataType())));
+            });
         }
     }
 
@@ -53,8 +62,7 @@ public final class AdamW implements AutoCloseable {
     public StepReport step(double loss, double learningRate) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            List<NDArray> parameters = new ArrayList<>(moments.keySet());
-            double gradNorm = globalGradNorm(parameters);
+            double gradNorm = globalGradNorm();
             if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
                 LOG.warn("skipping optimizer step {}: loss {} grad norm {}", step + 1, loss, gradNorm);
                 zeroGradients();
@@ -68,8 +76,8 @@ public final class AdamW implements AutoCloseable {
             double bias2Sqrt = Math.sqrt(1 - Math.pow(config.beta2(), step));
             for (ParameterGroup group : groups) {
                 double lr = learningRate * group.lrScale();
-                for (NDArray p : group.parameters().values()) {
-                    update(p, lr, group.weightDecay(), clipped ? clipCoefficient : 1.0, bias1, bias2Sqrt);
+                for (String name : group.parameters().keySet()) {
+                    update(slots.get(name), lr, group.weightDecay(), clipped ? clipCoefficient : 1.0, bias1, bias2Sqrt);
                 }
             }
             zeroGradients();
@@ -77,28 +85,28 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    private void update(NDArray p, double lr, double weightDecay, double gradScale, double bias1, double bias2Sqrt) {
-        NDArray g = p.getGradient();
+    private void update(Slot slot, double lr, double weightDecay, double gradScale, double bias1, double bias2Sqrt) {
+        NDArray g = slot.parameter().getGradient();
         if (gradScale != 1.0) {
             g = g.mul(gradScale);
         }
-        NDArray[] mv = moments.get(p);
-        mv[0].muli(config.beta1()).addi(g.mul(1 - config.beta1()));
-        mv[1].muli(config.beta2()).addi(g.square().mul(1 - config.beta2()));
-        NDArray denominator = mv[1].sqrt().div(bias2Sqrt).add(config.eps());
+        slot.expAvg().muli(config.beta1()).addi(g.mul(1 - config.beta1()));
+        slot.expAvgSq().muli(config.beta2()).addi(g.square().mul(1 - config.beta2()));
+        NDArray denominator = slot.expAvgSq().sqrt().div(bias2Sqrt).add(config.eps());
         // In place on a detached view: the storage is the parameter's, but autograd does not record it.
-        NDArray data = p.stopGradient();
+        NDArray data = slot.parameter().stopGradient();
         if (weightDecay != 0) {
             data.muli(1 - lr * weightDecay);
         }
-        data.subi(mv[0].div(denominator).mul(lr / bias1));
+        data.subi(slot.expAvg().div(denominator).mul(lr / bias1));
     }
 
     /** Total 2-norm over all gradients, as {@code clip_grad_norm_} reports it before clipping. */
-    private static double globalGradNorm(List<NDArray> parameters) {
+    private double globalGradNorm() {
         double sumOfSquares = 0;
-        for (NDArray p : parameters) {
-            double norm = p.getGradient().norm().getFloat();
+        for (Slot slot : slots.values()) {
+            double norm = slot.parameter().getGradient().norm().toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
+                    .getDouble();
             sumOfSquares += norm * norm;
         }
         return Math.sqrt(sumOfSquares);
@@ -108,13 +116,49 @@ public final class AdamW implements AutoCloseable {
     public void zeroGradients() {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            for (NDArray p : moments.keySet()) {
-                if (p.hasGradient()) {
+            for (Slot slot : slots.values()) {
+                if (slot.parameter().hasGradient()) {
                     // Overwritten rather than multiplied by 0, which would keep the NaNs of a skipped step.
-                    NDArray g = p.getGradient();
+                    NDArray g = slot.parameter().getGradient();
                     g.set(g.zerosLike().toByteBuffer());
                 }
             }
+        }
+    }
+
+    /**
+     * The moment estimates keyed {@code exp_avg.<param>} and {@code exp_avg_sq.<param>}, for checkpoints;
+     * together with {@link #stepCount()} this is everything needed to resume.
+     */
+    public Map<String, NDArray> stateDict() {
+        Map<String, NDArray> state = new LinkedHashMap<>();
+        slots.forEach((name, slot) -> {
+            state.put(EXP_AVG + name, slot.expAvg());
+            state.put(EXP_AVG_SQ + name, slot.expAvgSq());
+        });
+        return state;
+    }
+
+    /** Restores what {@link #stateDict()} and {@link #stepCount()} returned; every moment must be present. */
+    public void loadStateDict(Map<String, NDArray> state, long stepCount) {
+        if (stepCount < 0) {
+            throw new IllegalArgumentException("step count must be >= 0, got " + stepCount);
+        }
+        slots.forEach((name, slot) -> {
+            copy(state, EXP_AVG + name, slot.expAvg());
+            copy(state, EXP_AVG_SQ + name, slot.expAvgSq());
+        });
+        this.step = stepCount;
+    }
+
+    private static void copy(Map<String, NDArray> state, String key, NDArray target) {
+        NDArray source = state.get(key);
+        if (source == null || !source.getShape().equals(target.getShape())) {
+            throw new IllegalArgumentException("optimizer state '" + key + "' is missing or has shape "
+                    + (source == null ? "none" : source.getShape()) + " instead of " + target.getShape());
+        }
+        try (NDArray converted = source.toType(target.getDataType(), true)) {
+            target.set(converted.toByteBuffer());
         }
     }
 

@@ -49,4 +49,11 @@ class PretrainingConformanceTest {
                 .sorted(Comparator.comparing(CheckResult::group)).toList();
         assertEquals(List.of(), failed);
     }
+
+    @Test
+    void theSuiteRunsThisGroup() throws Exception {
+        List<CheckResult> results = ConformanceSuite.run(OracleVectors.setA());
+        assertTrue(results.stream().anyMatch(r -> r.group().equals("pt_relpos.adamw")));
+        assertTrue(results.stream().allMatch(CheckResult::passed));
+    }
 }

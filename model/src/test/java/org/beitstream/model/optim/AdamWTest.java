@@ -70,6 +70,30 @@ class AdamWTest {
         }
     }
 
+    /** An optimizer restored from another's state continues exactly as the original would. */
+    @Test
+    void restoredStateContinuesIdentically() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            float[] c = {0.3f, -2f, 1f};
+            NDArray original = manager.create(new float[] {1f, 1f, 1f});
+            original.setRequiresGradient(true);
+            AdamWConfig config = new AdamWConfig(0.9, 0.98, 1e-8, 3.0);
+            try (AdamW a = new AdamW(List.of(new ParameterGroup(0.05, 1.0, Map.of("w", original))), config, manager)) {
+                stepLinearLoss(a, original, c, 1e-2, manager);
+                stepLinearLoss(a, original, c, 1e-2, manager);
+                NDArray resumed = manager.create(original.toFloatArray());
+                resumed.setRequiresGradient(true);
+                try (AdamW b = new AdamW(List.of(new ParameterGroup(0.05, 1.0, Map.of("w", resumed))), config,
+                        manager)) {
+                    b.loadStateDict(a.stateDict(), a.stepCount());
+                    assertArrayEquals(stepLinearLoss(a, original, c, 1e-2, manager),
+                            stepLinearLoss(b, resumed, c, 1e-2, manager));
+                    assertEquals(3, b.stepCount());
+                }
+            }
+        }
+    }
+
     @Test
     void nonFiniteLossSkipsTheStepAndClearsGradients() {
         try (NDManager manager = NDManager.newBaseManager()) {

@@ -158,6 +158,8 @@ public final class BeitPretrainingModel extends Module {
         long batch = s.get(0);
         NDArray mask = boolMaskedPos != null ? boolMaskedPos : m.zeros(new Shape(batch, s.get(1)), DataType.BOOLEAN);
 
+        // Blend rather than overwrite, as the authors do, so mask_token receives a gradient through w.
+        // Every op starts from step data (w, zeros) so results attach to the step's manager, not the model's.
         NDArray w = mask.expandDims(-1).toType(patches.getDataType(), false);
         NDArray x = patches.mul(w.neg().add(1)).add(w.mul(maskToken));
         NDArray cls = m.zeros(new Shape(batch, 1, s.get(2)), patches.getDataType()).add(clsToken);

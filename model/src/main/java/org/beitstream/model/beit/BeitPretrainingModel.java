@@ -15,6 +15,7 @@ import org.beitstream.model.vit.PatchEmbed;
 import org.beitstream.model.vit.RelativePositionBias;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -216,7 +217,7 @@ public final class BeitPretrainingModel extends Module {
                 positions[count++] = i;
             }
         }
-        return mask.getManager().create(java.util.Arrays.copyOf(positions, count));
+        return mask.getManager().create(Arrays.copyOf(positions, count));
     }
 
     /** {@code [B, N, D]} tokens at flat positions: {@code [M, D]}. */

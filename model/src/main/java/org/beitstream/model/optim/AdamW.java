@@ -3,6 +3,7 @@ package org.beitstream.model.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,8 +106,7 @@ public final class AdamW implements AutoCloseable {
     private double globalGradNorm() {
         double sumOfSquares = 0;
         for (Slot slot : slots.values()) {
-            double norm = slot.parameter().getGradient().norm().toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
-                    .getDouble();
+            double norm = slot.parameter().getGradient().norm().toType(DataType.FLOAT64, false).getDouble();
             sumOfSquares += norm * norm;
         }
         return Math.sqrt(sumOfSquares);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * A tree of named tensors, the Java counterpart of a PyTorch {@code nn.Module}'s state dict.
@@ -93,7 +94,7 @@ public abstract class Module {
     }
 
     /** As {@link #load(Map, String)}, for the tensors whose state-dict name {@code which} accepts. */
-    public final void load(Map<String, NDArray> source, String prefix, java.util.function.Predicate<String> which) {
+    public final void load(Map<String, NDArray> source, String prefix, Predicate<String> which) {
         for (Map.Entry<String, NDArray> entry : stateDict().entrySet()) {
             if (!which.test(entry.getKey())) {
                 continue;

@@ -35,7 +35,10 @@ class PretrainingConformanceTest {
         for (CheckResult r : results) {
             worst.merge(r.group(), r, (a, b) -> a.maxRelError() >= b.maxRelError() ? a : b);
         }
-        worst.forEach((g, r) -> LOG.info("{}: worst {} rel {} abs {}", g, r.name(), r.maxRelError(), r.maxAbsError()));
+        Map<String, Long> counts = results.stream().collect(Collectors.groupingBy(CheckResult::group, TreeMap::new,
+                Collectors.counting()));
+        worst.forEach((g, r) -> LOG.info("{} ({} checks): worst {} rel {} abs {}", g, counts.get(g), r.name(),
+                r.maxRelError(), r.maxAbsError()));
 
         Set<String> groups = results.stream().map(CheckResult::group).collect(Collectors.toSet());
         for (String variant : List.of("pt_relpos", "pt_abspos", "pt_blockrel")) {

@@ -152,18 +152,59 @@ public final class BeitPretrainingModel extends Module {
      *                        {@code blocks.i}, {@code cls_pt_layers.0.input}, {@code cls_pt_layers.j}
      */
     public PretrainingOutput forward(NDArray images, NDArray boolMaskedPos, boolean returnAllTokens, Tracer tracer) {
+        NDArray mask = boolMaskedPos != null ? boolMaskedPos : nothingMasked(images);
+        Backbone backbone = backbone(images, mask, tracer);
+        NDArray x = backbone.last();
+
+        // Patch aggregation: CLS of the last layer (before the final norm) with the patch tokens of layer E.
+        NDArray xClsPt = NDArrays.concat(new NDList(x.get(":, :1"), backbone.earlyPatchTokens()), 1);
+        tracer.record("cls_pt_layers.0.input", xClsPt);
+        for (int j = 0; j < clsPtLayers.size(); j++) {
+            xClsPt = clsPtLayers.get(j).forward(xClsPt, backbone.sharedBias());
+            tracer.record("cls_pt_layers." + j, xClsPt);
+        }
+
+        NDArray features = norm.forward(x);
+        NDArray featuresClsPt = clsPtNorm.forward(xClsPt);
+        NDArray patchTokens = features.get(":, 1:");
+        NDArray patchTokensClsPt = featuresClsPt.get(":, 1:");
+        if (!returnAllTokens) {
+            NDArray positions = maskedPositions(mask);
+            patchTokens = rows(patchTokens, positions);
+            patchTokensClsPt = rows(patchTokensClsPt, positions);
+        }
+        return new PretrainingOutput(lmHead.forward(patchTokens), clsPtLmHead.forward(patchTokensClsPt),
+                features, featuresClsPt);
+    }
+
+    public PretrainingOutput forward(NDArray images, NDArray boolMaskedPos) {
+        return forward(images, boolMaskedPos, false, Tracer.NONE);
+    }
+
+    /**
+     * The backbone alone on unmasked images: {@code norm(x)} of the last layer, {@code [B, N+1, D]} with CLS
+     * first, equal to {@link PretrainingOutput#features()} without masking but skipping both heads. This is
+     * what downstream uses (linear probe, segmentation).
+     */
+    public NDArray encode(NDArray images) {
+        return norm.forward(backbone(images, nothingMasked(images), Tracer.NONE).last());
+    }
+
+    /** The last layer's tokens, the patch tokens of layer {@code early_layers}, and the shared bias (or null). */
+    private record Backbone(NDArray last, NDArray earlyPatchTokens, NDArray sharedBias) {
+    }
+
+    private Backbone backbone(NDArray images, NDArray mask, Tracer tracer) {
         NDManager m = images.getManager();
         NDArray patches = patchEmbed.forward(images);
         tracer.record("patch_embed", patches);
         Shape s = patches.getShape();
-        long batch = s.get(0);
-        NDArray mask = boolMaskedPos != null ? boolMaskedPos : m.zeros(new Shape(batch, s.get(1)), DataType.BOOLEAN);
 
         // Blend rather than overwrite, as the authors do, so mask_token receives a gradient through w.
         // Every op starts from step data (w, zeros) so results attach to the step's manager, not the model's.
         NDArray w = mask.expandDims(-1).toType(patches.getDataType(), false);
         NDArray x = patches.mul(w.neg().add(1)).add(w.mul(maskToken));
-        NDArray cls = m.zeros(new Shape(batch, 1, s.get(2)), patches.getDataType()).add(clsToken);
+        NDArray cls = m.zeros(new Shape(s.get(0), 1, s.get(2)), patches.getDataType()).add(clsToken);
         x = NDArrays.concat(new NDList(cls, x), 1);
         if (posEmbed != null) {
             x = x.add(posEmbed);
@@ -182,26 +223,12 @@ public final class BeitPretrainingModel extends Module {
                 earlyPatchTokens = x.get(":, 1:");
             }
         }
+        return new Backbone(x, earlyPatchTokens, sharedBias);
+    }
 
-        // Patch aggregation: CLS of the last layer (before the final norm) with the patch tokens of layer E.
-        NDArray xClsPt = NDArrays.concat(new NDList(x.get(":, :1"), earlyPatchTokens), 1);
-        tracer.record("cls_pt_layers.0.input", xClsPt);
-        for (int j = 0; j < clsPtLayers.size(); j++) {
-            xClsPt = clsPtLayers.get(j).forward(xClsPt, sharedBias);
-            tracer.record("cls_pt_layers." + j, xClsPt);
-        }
-
-        NDArray features = norm.forward(x);
-        NDArray featuresClsPt = clsPtNorm.forward(xClsPt);
-        NDArray patchTokens = features.get(":, 1:");
-        NDArray patchTokensClsPt = featuresClsPt.get(":, 1:");
-        if (!returnAllTokens) {
-            NDArray positions = maskedPositions(mask);
-            patchTokens = rows(patchTokens, positions);
-            patchTokensClsPt = rows(patchTokensClsPt, positions);
-        }
-        return new PretrainingOutput(lmHead.forward(patchTokens), clsPtLmHead.forward(patchTokensClsPt),
-                features, featuresClsPt);
+    private NDArray nothingMasked(NDArray images) {
+        long patches = (images.getShape().get(2) / config.patchSize()) * (images.getShape().get(3) / config.patchSize());
+        return images.getManager().zeros(new Shape(images.getShape().get(0), patches), DataType.BOOLEAN);
     }
 
     /**
@@ -224,10 +251,6 @@ public final class BeitPretrainingModel extends Module {
     private static NDArray rows(NDArray tokens, NDArray positions) {
         Shape s = tokens.getShape();
         return tokens.reshape(s.get(0) * s.get(1), s.get(2)).get(positions);
-    }
-
-    public PretrainingOutput forward(NDArray images, NDArray boolMaskedPos) {
-        return forward(images, boolMaskedPos, false, Tracer.NONE);
     }
 
     public BeitConfig config() {

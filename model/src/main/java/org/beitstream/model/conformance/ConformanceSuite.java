@@ -1,6 +1,7 @@
 package org.beitstream.model.conformance;
 
 import ai.djl.ndarray.NDManager;
+import org.beitstream.model.beit.PretrainingConformance;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,8 +14,8 @@ public final class ConformanceSuite {
 
     /** Every group the project knows; each decides from the directory's MANIFEST whether it applies. */
     private static List<ConformanceGroup> groups() {
-        return List.of(new MasksConformance(), new KMeansConformance(), new VqkdEmaConformance(),
-                new VqkdConformance());
+        return List.of(new PretrainingConformance(), new MasksConformance(), new KMeansConformance(),
+                new VqkdEmaConformance(), new VqkdConformance());
     }
 
     private ConformanceSuite() {}

@@ -2,6 +2,7 @@ package org.beitstream.model.vit;
 
 import ai.djl.ndarray.NDArray;
 
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -73,7 +74,7 @@ public final class Init {
 
     public static void fill(NDArray target, float value) {
         float[] values = new float[Math.toIntExact(target.size())];
-        java.util.Arrays.fill(values, value);
+        Arrays.fill(values, value);
         target.set(values);
     }
 }

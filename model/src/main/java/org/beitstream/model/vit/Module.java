@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * A tree of named tensors, the Java counterpart of a PyTorch {@code nn.Module}'s state dict.
@@ -89,7 +90,15 @@ public abstract class Module {
      * Call before gradients are attached: it writes into the arrays in place.
      */
     public final void load(Map<String, NDArray> source, String prefix) {
+        load(source, prefix, name -> true);
+    }
+
+    /** As {@link #load(Map, String)}, for the tensors whose state-dict name {@code which} accepts. */
+    public final void load(Map<String, NDArray> source, String prefix, Predicate<String> which) {
         for (Map.Entry<String, NDArray> entry : stateDict().entrySet()) {
+            if (!which.test(entry.getKey())) {
+                continue;
+            }
             String key = prefix + entry.getKey();
             NDArray from = source.get(key);
             NDArray to = entry.getValue();

@@ -29,7 +29,7 @@ final class ConformanceCommand implements Callable<Integer> {
             long passed = checks.stream().filter(CheckResult::passed).count();
             double worstAbs = checks.stream().mapToDouble(CheckResult::maxAbsError).max().orElse(0);
             double worstRel = checks.stream().mapToDouble(CheckResult::maxRelError).max().orElse(0);
-            System.out.printf("%-28s %3d/%-3d passed   worst abs %.3e   worst rel %.3e%n",
+            System.out.printf("%-32s %3d/%-3d passed   worst abs %.3e   worst rel %.3e%n",
                     group.getKey(), passed, checks.size(), worstAbs, worstRel);
             checks.stream().filter(c -> !c.passed()).forEach(c -> System.out.printf(
                     "    FAILED %s: abs %.3e rel %.3e > tolerance %.1e%n", c.name(), c.maxAbsError(), c.maxRelError(),

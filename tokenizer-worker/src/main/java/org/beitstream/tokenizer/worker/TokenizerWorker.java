@@ -1,0 +1,82 @@
+package org.beitstream.tokenizer.worker;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.beitstream.runtime.config.KafkaSettings;
+import org.beitstream.runtime.images.ImageDecoder;
+import org.beitstream.runtime.storage.ObjectStore;
+import org.beitstream.schemas.Topics;
+import org.beitstream.tokenizer.TokenizerRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * A tokenizer worker: a Kafka Streams application with exactly-once processing. Several instances with
+ * the same application id share the partitions of {@code images.raw}; when one dies, the others take over
+ * its partitions from the last committed transaction.
+ */
+public final class TokenizerWorker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenizerWorker.class);
+
+    private final TokenizerFollower tokenizers;
+    private final KafkaStreams streams;
+
+    private TokenizerWorker(TokenizerFollower tokenizers, KafkaStreams streams) {
+        this.tokenizers = tokenizers;
+        this.streams = streams;
+    }
+
+    /**
+     * Loads a tokenizer version (waiting up to {@code waitForTokenizer} for one to be announced), then starts.
+     *
+     * @throws IllegalStateException when no usable version appeared in time
+     */
+    public static TokenizerWorker start(WorkerConfig config, KafkaSettings kafka, ObjectStore store,
+                                        MicroBatchTokenizer.BatchListener listener, Duration waitForTokenizer)
+            throws InterruptedException {
+        TokenizerFollower tokenizers = new TokenizerFollower(kafka, new TokenizerRegistry(store), config.pinnedVersion());
+        LOG.info("waiting for a tokenizer version on topic {}{}", Topics.TOKENIZERS.name(),
+                config.pinnedVersion().map(v -> " (pinned: " + v + ")").orElse(""));
+        if (!tokenizers.awaitFirst(waitForTokenizer)) {
+            tokenizers.close();
+            throw new IllegalStateException("no usable tokenizer version announced on " + Topics.TOKENIZERS.name()
+                    + " within " + waitForTokenizer.toSeconds() + " s; run train-tokenizer first");
+        }
+        KafkaStreams streams = new KafkaStreams(TokenizerTopology.build(tokenizers, new ImageDecoder(config.limits()),
+                config.batchSize(), config.maxLatency(), listener), streamsProperties(config, kafka));
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed, replacing it: {}", e.getMessage(), e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+        return new TokenizerWorker(tokenizers, streams);
+    }
+
+    static Properties streamsProperties(WorkerConfig config, KafkaSettings kafka) {
+        Properties props = kafka.clientProperties(config.applicationId());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        props.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(Topics.MAX_MESSAGE_BYTES + 2 * 1024 * 1024));
+        props.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), Integer.toString(Topics.MAX_MESSAGE_BYTES + 2 * 1024 * 1024));
+        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        return props;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public String tokenizerVersion() {
+        return tokenizers.current().version();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        streams.close(Duration.ofSeconds(30));
+        tokenizers.close();
+    }
+}

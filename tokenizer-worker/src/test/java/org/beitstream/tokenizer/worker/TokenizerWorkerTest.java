@@ -1,0 +1,198 @@
+package org.beitstream.tokenizer.worker;
+
+import ai.djl.ndarray.NDManager;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.beitstream.model.vqkd.VqkdTokenizer;
+import org.beitstream.runtime.KafkaRoundTrip;
+import org.beitstream.runtime.embedded.EmbeddedInfra;
+import org.beitstream.runtime.embedded.EmbeddedObjectStore;
+import org.beitstream.runtime.images.ImageDecoder;
+import org.beitstream.runtime.images.TestImages;
+import org.beitstream.runtime.storage.ObjectStore;
+import org.beitstream.schemas.DeadLetter;
+import org.beitstream.schemas.ImageRecord;
+import org.beitstream.schemas.TokenizedImage;
+import org.beitstream.schemas.TokenizerAnnouncement;
+import org.beitstream.schemas.Topic;
+import org.beitstream.schemas.Topics;
+import org.beitstream.tokenizer.TokenizerRegistry;
+import org.beitstream.tokenizer.TestTokenizers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The worker on a real broker and S3 server: exactly-once tokenization, dead letters, hot reload. */
+class TokenizerWorkerTest {
+    @TempDir
+    static Path dir;
+    static EmbeddedInfra infra;
+    static ObjectStore store;
+    static NDManager manager;
+
+    @BeforeAll
+    static void start() throws Exception {
+        infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir.resolve("infra"), 0, 0,
+                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "worker-test"));
+        store = new ObjectStore(infra.s3());
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        manager.close();
+        store.close();
+        infra.close();
+    }
+
+    private static WorkerConfig config(String app) {
+        return new WorkerConfig(app, 8, Duration.ofMillis(200), Optional.empty(), dir.resolve("state-" + app),
+                ImageDecoder.Limits.defaults());
+    }
+
+    /** Publishes and announces a tokenizer with its own random weights; returns it for offline comparison. */
+    private static VqkdTokenizer announce(String version, long seed) throws Exception {
+        VqkdTokenizer tokenizer = VqkdTokenizer.create(TestTokenizers.tiny(), manager, seed);
+        TokenizerAnnouncement announcement = new TokenizerRegistry(store).publish(version,
+                TestTokenizers.tiny(), tokenizer.stateDict());
+        TokenizerRegistry.announce(infra.kafka(), announcement);
+        return tokenizer;
+    }
+
+    private static ImageRecord image(String id, Random random) {
+        byte[] pixels = new byte[28 * 28];
+        random.nextBytes(pixels);
+        return ImageRecord.newBuilder().setId(id).setData(ByteBuffer.wrap(pixels)).setFormat("raw-gray8")
+                .setWidth(28).setHeight(28).setChannels(1).setSource("test").setTimestamp(Instant.now())
+                .setLabel(random.nextInt(10)).build();
+    }
+
+    private static void produce(List<ImageRecord> images) {
+        KafkaRoundTrip.produce(infra.kafka(), Topics.IMAGES_RAW,
+                images.stream().map(i -> new ProducerRecord<>(Topics.IMAGES_RAW.name(), i.getId(), i)).toList());
+    }
+
+    private static long[] offlineTokens(VqkdTokenizer tokenizer, ImageRecord image) {
+        byte[] pixels = new byte[image.getData().remaining()];
+        image.getData().duplicate().get(pixels);
+        LoadedTokenizer loaded = new LoadedTokenizer("offline", tokenizer, manager.newSubManager());
+        return loaded.tokens(List.of(pixels)).orElseThrow()[0];
+    }
+
+    private static Map<String, TokenizedImage> tokenized(String prefix, int expected) {
+        List<TokenizedImage> mine = KafkaRoundTrip.consume(infra.kafka(), Topics.IMAGES_TOKENIZED,
+                r -> r.value().getId().startsWith(prefix), expected, Duration.ofSeconds(60))
+                .stream().map(ConsumerRecord::value).toList();
+        Map<String, TokenizedImage> byId = mine.stream().collect(Collectors.toMap(TokenizedImage::getId, t -> t));
+        assertEquals(mine.size(), byId.size(), "an image was tokenized twice");
+        assertEquals(expected, byId.size());
+        return byId;
+    }
+
+    @Test
+    void everyValidImageIsTokenizedExactlyOnceAndEveryBadRecordIsDeadLettered() throws Exception {
+        VqkdTokenizer v1 = announce("eo-v1", 11);
+        Random random = new Random(1);
+        List<ImageRecord> images = new ArrayList<>();
+        for (int i = 0; i < 45; i++) {
+            images.add(image("eo-" + i, random));
+        }
+        produce(images);
+        byte[] png = TestImages.encode(TestImages.gradient(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY), "png");
+        produce(List.of(
+                withData(image("eo-bad-truncated", random), Arrays.copyOf(png, png.length / 2), "png"),
+                withData(image("eo-bad-empty", random), new byte[0], "png"),
+                withData(image("eo-bad-bomb", random), TestImages.pngHeaderOnly(30000, 30000), "png")));
+        Topic<String, byte[]> rawBytes = new Topic<>(Topics.IMAGES_RAW.name(), Serdes.String(), Serdes.ByteArray(), 1, Map.of());
+        KafkaRoundTrip.produce(infra.kafka(), rawBytes, List.of(
+                new ProducerRecord<>(rawBytes.name(), "eo-bad-schema", "{\"not\": \"avro\"}".getBytes())));
+
+        try (TokenizerWorker worker = TokenizerWorker.start(config("eo-app"), infra.kafka(), store,
+                (version, n, nanos, tokens) -> { }, Duration.ofSeconds(30))) {
+            Map<String, TokenizedImage> out = tokenized("eo-", 45);
+            for (ImageRecord image : images) {
+                TokenizedImage t = out.get(image.getId());
+                assertEquals("eo-v1", t.getTokenizerVersion());
+                assertEquals(49, t.getTokens().size());
+                assertEquals(image.getLabel(), t.getLabel());
+                assertEquals(Arrays.stream(offlineTokens(v1, image)).boxed().map(Long::intValue).toList(), t.getTokens(),
+                        "tokens of " + image.getId());
+            }
+        }
+        Map<String, DeadLetter> letters = KafkaRoundTrip.consume(infra.kafka(), Topics.IMAGES_DLQ,
+                        r -> r.key() != null && r.key().startsWith("eo-bad"), 4, Duration.ofSeconds(30)).stream()
+                .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+        assertEquals(Map.of("eo-bad-truncated", "UNDECODABLE", "eo-bad-empty", "EMPTY", "eo-bad-bomb", "TOO_MANY_PIXELS",
+                "eo-bad-schema", "BAD_SCHEMA"), letters.entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().getErrorType())));
+        DeadLetter schema = letters.get("eo-bad-schema");
+        assertEquals(Topics.IMAGES_RAW.name(), schema.getSourceTopic());
+        assertTrue(schema.getSourceOffset() >= 0);
+        assertEquals("{\"not\": \"avro\"}", new String(schema.getOriginalValue().array()));
+    }
+
+    @Test
+    void aNewVersionAnnouncedMidStreamTakesOverAndEachImageHasExactlyOneVersion() throws Exception {
+        VqkdTokenizer first = announce("hr-v1", 21);
+        Random random = new Random(2);
+        List<ImageRecord> before = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            before.add(image("hr-a" + i, random));
+        }
+        produce(before);
+        Map<String, VqkdTokenizer> versions = new HashMap<>(Map.of("hr-v1", first));
+        try (TokenizerWorker worker = TokenizerWorker.start(new WorkerConfig("hr-app", 8, Duration.ofMillis(200),
+                Optional.empty(), dir.resolve("state-hr"), ImageDecoder.Limits.defaults()), infra.kafka(), store,
+                (version, n, nanos, tokens) -> { }, Duration.ofSeconds(30))) {
+            tokenized("hr-a", 24);
+            versions.put("hr-v2", announce("hr-v2", 22));
+            awaitVersion(worker, "hr-v2");
+            List<ImageRecord> after = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                after.add(image("hr-b" + i, random));
+            }
+            produce(after);
+            Map<String, TokenizedImage> out = tokenized("hr-", 48);
+            List<ImageRecord> all = new ArrayList<>(before);
+            all.addAll(after);
+            for (ImageRecord image : all) {
+                TokenizedImage t = out.get(image.getId());
+                VqkdTokenizer used = versions.get(t.getTokenizerVersion());
+                assertEquals(Arrays.stream(offlineTokens(used, image)).boxed().map(Long::intValue).toList(), t.getTokens(),
+                        image.getId() + " must carry the tokens of the version it names");
+            }
+            assertTrue(after.stream().allMatch(i -> out.get(i.getId()).getTokenizerVersion().equals("hr-v2")),
+                    "images produced after the switch use the new version");
+        }
+    }
+
+    private static void awaitVersion(TokenizerWorker worker, String version) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!worker.tokenizerVersion().equals(version)) {
+            assertTrue(System.nanoTime() < deadline, "version " + version + " never loaded");
+            Thread.onSpinWait();
+        }
+    }
+
+    private static ImageRecord withData(ImageRecord image, byte[] data, String format) {
+        return ImageRecord.newBuilder(image).setData(ByteBuffer.wrap(data)).setFormat(format).setWidth(0).setHeight(0).build();
+    }
+}

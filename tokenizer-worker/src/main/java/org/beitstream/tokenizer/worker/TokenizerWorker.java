@@ -74,6 +74,10 @@ public final class TokenizerWorker implements AutoCloseable {
         return tokenizers.current().version();
     }
 
+    public int codebookSize() {
+        return tokenizers.current().codebookSize();
+    }
+
     @Override
     public void close() throws InterruptedException {
         streams.close(Duration.ofSeconds(30));

@@ -1,0 +1,88 @@
+package org.beitstream.app;
+
+import org.beitstream.runtime.images.ImageDecoder;
+import org.beitstream.runtime.metrics.MetricsPublisher;
+import org.beitstream.runtime.storage.ObjectStore;
+import org.beitstream.schemas.Topics;
+import org.beitstream.tokenizer.worker.TokenizerWorker;
+import org.beitstream.tokenizer.worker.WorkerConfig;
+import org.beitstream.tokenizer.worker.WorkerMetrics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a tokenizer worker until stopped. */
+@Command(name = "tokenizer-worker", mixinStandardHelpOptions = true,
+        description = {"Tokenize images.raw into images.tokenized, exactly once (Kafka Streams).",
+                "Loads the newest tokenizer announced on 'tokenizers' (or --tokenizer-version) and hot-reloads",
+                "new ones; bad records go to images.dlq. Run several to share the partitions."})
+final class TokenizerWorkerCommand implements Callable<Integer> {
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--application-id", defaultValue = "beit-stream-tokenizer",
+            description = "Instances with the same id share the work (default: ${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Images per tokenizer forward (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--max-latency-ms", defaultValue = "200", description = "Longest wait of a partial batch (default: ${DEFAULT-VALUE}).")
+    long maxLatencyMs;
+
+    @Option(names = "--tokenizer-version", description = "Pin a version instead of following the newest.")
+    String pinnedVersion;
+
+    @Option(names = "--state-dir", description = "Kafka Streams state (default: a folder per application id under the temp dir).")
+    Path stateDir;
+
+    @Option(names = "--wait-for-tokenizer-s", defaultValue = "600", description = "How long to wait for a first version.")
+    long waitForTokenizerSeconds;
+
+    @Option(names = "--metrics-interval-s", defaultValue = "10", description = "Window of the metrics.tokenizer records.")
+    long metricsIntervalSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        WorkerConfig config = new WorkerConfig(applicationId, batchSize, Duration.ofMillis(maxLatencyMs),
+                Optional.ofNullable(pinnedVersion),
+                stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"), "beit-stream-" + applicationId),
+                ImageDecoder.Limits.defaults());
+        String instance = InetAddress.getLocalHost().getHostName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        WorkerMetrics metrics = new WorkerMetrics(instance);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (ObjectStore store = new ObjectStore(connection.s3());
+             MetricsPublisher publisher = new MetricsPublisher(connection.kafka(), Topics.METRICS_TOKENIZER, instance);
+             TokenizerWorker worker = TokenizerWorker.start(config, connection.kafka(), store, metrics,
+                     Duration.ofSeconds(waitForTokenizerSeconds))) {
+            ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
+            reporter.scheduleAtFixedRate(() -> metrics.closeWindow(worker.codebookSize())
+                            .ifPresent(window -> {
+                                publisher.publish(instance, window);
+                                System.err.printf("tokenizer-worker: %.0f images/s, batch p50 %.0f ms, %d codes used (%s)%n",
+                                        window.get("imagesPerSecond").asDouble(), window.get("batchLatencyP50Ms").asDouble(),
+                                        window.get("codesUsed").asInt(), window.get("tokenizerVersion").asText());
+                            }),
+                    metricsIntervalSeconds, metricsIntervalSeconds, TimeUnit.SECONDS);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                reporter.shutdownNow();
+                stopped.countDown();
+            }));
+            System.err.println("tokenizer-worker: running with tokenizer " + worker.tokenizerVersion());
+            stopped.await();
+        }
+        System.err.println("tokenizer-worker: stopped");
+        return 0;
+    }
+}

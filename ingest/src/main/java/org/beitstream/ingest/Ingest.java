@@ -50,6 +50,11 @@ public final class Ingest implements AutoCloseable {
     public Ingest(KafkaSettings kafka, ImageDecoder decoder, boolean evaluationSet) {
         this.target = evaluationSet ? Topics.IMAGES_EVAL : Topics.IMAGES_RAW;
         this.decoder = decoder;
+        this.producer = new KafkaProducer<>(producerProperties(kafka), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Idempotent (no duplicates on retry), compressed, batched, and able to carry the largest image. */
+    public static Properties producerProperties(KafkaSettings kafka) {
         Properties props = kafka.clientProperties("beit-stream-ingest");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -57,7 +62,7 @@ public final class Ingest implements AutoCloseable {
         props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.MAX_MESSAGE_BYTES + 2 * 1024 * 1024));
-        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        return props;
     }
 
     public Topic<String, ImageRecord> target() {

@@ -79,9 +79,14 @@ public final class Ingest implements AutoCloseable {
                 throwIfSendFailed();
             }
         }
+        flush();
+        return totals();
+    }
+
+    /** Waits until every image sent so far is acknowledged; throws if Kafka refused any. */
+    public void flush() {
         producer.flush();
         throwIfSendFailed();
-        return totals();
     }
 
     /** Validates and sends one image without waiting for the broker's acknowledgement. */

@@ -50,11 +50,6 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
     private long pendingCount;
     private long oldestPendingNanos;
 
-    /** Told of every flushed batch, for metrics. */
-    interface BatchListener {
-        void batchTokenized(String version, int images, long nanos, long[][] tokens);
-    }
-
     MicroBatchTokenizer(TokenizerFollower tokenizers, ImageDecoder decoder, int batchSize, Duration maxLatency,
                         BatchListener listener) {
         this.tokenizers = tokenizers;

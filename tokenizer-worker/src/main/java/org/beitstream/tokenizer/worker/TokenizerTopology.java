@@ -19,7 +19,7 @@ public final class TokenizerTopology {
     private TokenizerTopology() {}
 
     static Topology build(TokenizerFollower tokenizers, ImageDecoder decoder, int batchSize, Duration maxLatency,
-                          MicroBatchTokenizer.BatchListener listener) {
+                          BatchListener listener) {
         Topology topology = new Topology();
         // Raw bytes in: a record that is not a valid ImageRecord is dead-lettered, never fatal.
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.IMAGES_RAW.name());

@@ -35,7 +35,7 @@ public final class TokenizerWorker implements AutoCloseable {
      * @throws IllegalStateException when no usable version appeared in time
      */
     public static TokenizerWorker start(WorkerConfig config, KafkaSettings kafka, ObjectStore store,
-                                        MicroBatchTokenizer.BatchListener listener, Duration waitForTokenizer)
+                                        BatchListener listener, Duration waitForTokenizer)
             throws InterruptedException {
         TokenizerFollower tokenizers = new TokenizerFollower(kafka, new TokenizerRegistry(store), config.pinnedVersion());
         LOG.info("waiting for a tokenizer version on topic {}{}", Topics.TOKENIZERS.name(),
@@ -63,6 +63,7 @@ public final class TokenizerWorker implements AutoCloseable {
         props.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(Topics.MAX_MESSAGE_BYTES + 2 * 1024 * 1024));
         props.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), Integer.toString(Topics.MAX_MESSAGE_BYTES + 2 * 1024 * 1024));
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000");
         return props;
     }
 

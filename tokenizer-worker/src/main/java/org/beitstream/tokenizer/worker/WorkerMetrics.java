@@ -14,7 +14,7 @@ import java.util.Optional;
  * Per-window serving statistics of one worker: throughput, batch latency percentiles, and how the
  * codebook is used (codes seen, entropy of the token distribution), as {@code metrics.tokenizer} records.
  */
-public final class WorkerMetrics implements MicroBatchTokenizer.BatchListener {
+public final class WorkerMetrics implements BatchListener {
     private final String instance;
     private long windowStartNanos = System.nanoTime();
     private final List<Double> latenciesMs = new ArrayList<>();

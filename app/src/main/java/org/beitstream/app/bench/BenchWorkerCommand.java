@@ -1,0 +1,143 @@
+package org.beitstream.app.bench;
+
+import ai.djl.ndarray.NDManager;
+import org.beitstream.ingest.Ingest;
+import org.beitstream.ingest.source.FashionMnist;
+import org.beitstream.ingest.source.FashionMnistSource;
+import org.beitstream.ingest.source.ImageSource;
+import org.beitstream.ingest.source.SourceImage;
+import org.beitstream.ingest.source.SyntheticSource;
+import org.beitstream.model.vqkd.VqkdConfig;
+import org.beitstream.model.vqkd.VqkdTokenizer;
+import org.beitstream.runtime.embedded.EmbeddedInfra;
+import org.beitstream.runtime.embedded.EmbeddedObjectStore;
+import org.beitstream.runtime.images.ImageDecoder;
+import org.beitstream.runtime.images.SquareImage;
+import org.beitstream.runtime.storage.ObjectStore;
+import org.beitstream.schemas.TokenizerAnnouncement;
+import org.beitstream.tokenizer.TokenizerRegistry;
+import org.beitstream.tokenizer.worker.LoadedTokenizer;
+import org.beitstream.tokenizer.worker.TokenizerWorker;
+import org.beitstream.tokenizer.worker.WorkerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Tokenizer worker throughput (consume, decode, batch, tokenize, produce, exactly-once commits) against
+ * the bare tokenizer forward at the same batch size, alternately, on an embedded broker.
+ */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Tokenizer worker throughput against the bare tokenizer forward, per micro-batch size.")
+public final class BenchWorkerCommand implements Callable<Integer> {
+    @Option(names = "--images", defaultValue = "4000", description = "Images per measurement.")
+    int images;
+
+    @Option(names = "--batch-sizes", defaultValue = "8,32,64,128", split = ",", description = "Micro-batch sizes.")
+    List<Integer> batchSizes;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Alternating rounds per batch size.")
+    int rounds;
+
+    @Option(names = "--preset", defaultValue = "fmnist-tiny", description = "Tokenizer preset.")
+    String preset;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory("beit-stream-bench-worker");
+        VqkdConfig config = VqkdConfig.preset(preset);
+        try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir.resolve("infra"), 0, 0,
+                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "bench"));
+             ObjectStore store = new ObjectStore(infra.s3());
+             NDManager manager = NDManager.newBaseManager();
+             VqkdTokenizer tokenizer = VqkdTokenizer.create(config, manager, 1)) {
+            TokenizerRegistry registry = new TokenizerRegistry(store);
+            TokenizerAnnouncement announcement = registry.publish("bench", config, tokenizer.stateDict());
+            TokenizerRegistry.announce(infra.kafka(), announcement);
+            List<byte[]> prepared = new ArrayList<>();
+            try (Ingest ingest = new Ingest(infra.kafka(), new ImageDecoder(ImageDecoder.Limits.defaults()), false)) {
+                ImageSource source = source();
+                ImageDecoder decoder = new ImageDecoder(ImageDecoder.Limits.defaults());
+                for (int i = 0; i < images && source.hasNext(); i++) {
+                    SourceImage image = source.next();
+                    ingest.submit(image);
+                    prepared.add(SquareImage.chw(decoder.decode(image.data(), image.format(), image.width(),
+                            image.height()), config.encoder().imgSize(), config.encoder().inChans()));
+                }
+                ingest.flush();
+            }
+            // Loaded exactly as the worker loads it, so both sides run the same inference-only model.
+            LoadedTokenizer bare = new LoadedTokenizer("bench", registry.load(announcement, manager), manager.newSubManager());
+            System.out.printf(Locale.ROOT, "%d images per run, %d rounds, tokenizer %s%n", prepared.size(), rounds, preset);
+            System.out.printf(Locale.ROOT, "%6s %14s %14s %7s%n", "batch", "bare img/s", "worker img/s", "ratio");
+            int run = 0;
+            workerRate(infra, store, prepared.size(), batchSizes.get(0), dir, run++); // warm-up, not counted
+            for (int batch : batchSizes) {
+                List<Double> bareRates = new ArrayList<>();
+                List<Double> workerRates = new ArrayList<>();
+                for (int round = 0; round < rounds; round++) {
+                    bareRates.add(bareRate(bare, prepared, batch));
+                    workerRates.add(workerRate(infra, store, prepared.size(), batch, dir, run++));
+                }
+                double b = Medians.of(bareRates);
+                double w = Medians.of(workerRates);
+                System.out.printf(Locale.ROOT, "%6d %14.0f %14.0f %7.2f   bare %s worker %s%n", batch, b, w, w / b,
+                        Medians.list(bareRates), Medians.list(workerRates));
+            }
+        }
+        return 0;
+    }
+
+    private ImageSource source() throws java.io.IOException {
+        return FashionMnist.available(FashionMnist.DEBIAN_PATH, FashionMnist.Part.TRAIN)
+                ? new FashionMnistSource(FashionMnist.load(FashionMnist.DEBIAN_PATH, FashionMnist.Part.TRAIN),
+                        FashionMnist.Part.TRAIN, null)
+                : new SyntheticSource(28, images, 1, false);
+    }
+
+    private static double bareRate(LoadedTokenizer tokenizer, List<byte[]> images, int batch) {
+        long start = System.nanoTime();
+        for (int from = 0; from < images.size(); from += batch) {
+            tokenizer.tokens(images.subList(from, Math.min(images.size(), from + batch))).orElseThrow();
+        }
+        return images.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** A fresh application reads images.raw from the start; timed from its first batch to its last image. */
+    private static double workerRate(EmbeddedInfra infra, ObjectStore store, int count, int batch, Path dir, int run)
+            throws Exception {
+        AtomicLong done = new AtomicLong();
+        AtomicLong firstBatchEnd = new AtomicLong();
+        AtomicLong firstBatchSize = new AtomicLong();
+        AtomicLong lastEnd = new AtomicLong();
+        CountDownLatch finished = new CountDownLatch(1);
+        WorkerConfig config = new WorkerConfig("bench-worker-" + run, batch, Duration.ofMillis(200), Optional.empty(),
+                dir.resolve("state-" + run), ImageDecoder.Limits.defaults());
+        try (TokenizerWorker worker = TokenizerWorker.start(config, infra.kafka(), store, (version, n, nanos, tokens) -> {
+            long now = System.nanoTime();
+            if (firstBatchEnd.compareAndSet(0, now)) {
+                firstBatchSize.set(n);
+            }
+            if (done.addAndGet(n) >= count) {
+                lastEnd.set(now);
+                finished.countDown();
+            }
+        }, Duration.ofSeconds(60))) {
+            if (!finished.await(10, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("worker run " + run + " did not finish: " + done.get() + "/" + count);
+            }
+        }
+        return (count - firstBatchSize.get()) / ((lastEnd.get() - firstBatchEnd.get()) / 1e9);
+    }
+}

@@ -60,7 +60,6 @@ public final class MosaicSource implements ImageSource {
         byte[] pixels = new byte[canvas * canvas];
         byte[] classes = new byte[canvas * canvas];
         java.util.Arrays.fill(classes, (byte) BACKGROUND_CLASS);
-        int[] area = new int[NUM_CLASSES];
         int placed = 1 + random.nextInt(4);
         for (int k = 0; k < placed; k++) {
             int item = random.nextInt(items.size());
@@ -79,17 +78,10 @@ public final class MosaicSource implements ImageSource {
                 }
             }
         }
-        for (byte c : classes) {
-            area[c]++;
-        }
-        int dominant = 0;
-        for (int c = 1; c < BACKGROUND_CLASS; c++) {
-            if (area[c] > area[dominant]) {
-                dominant = c;
-            }
-        }
+        SourceImage.PixelMask mask = new SourceImage.PixelMask(canvas, canvas, NUM_CLASSES, classes);
+        int dominant = mask.largestClassExcept(BACKGROUND_CLASS);
         return new SourceImage("mosaic-" + seed + "-" + index, pixels, "raw-gray8", canvas, canvas, dominant,
-                FashionMnist.CLASS_NAMES.get(dominant), new SourceImage.PixelMask(canvas, canvas, NUM_CLASSES, classes),
+                FashionMnist.CLASS_NAMES.get(dominant), mask,
                 split, "mosaic:" + seed + "/" + index);
     }
 }

@@ -21,5 +21,20 @@ public record SourceImage(String id, byte[] data, String format, int width, int 
                         + " bytes, got " + classes.length);
             }
         }
+
+        /** The class covering the most pixels, the background excepted (ties: the lower index): the image's label. */
+        public int largestClassExcept(int background) {
+            int[] area = new int[numClasses];
+            for (byte c : classes) {
+                area[c]++;
+            }
+            int largest = background == 0 ? 1 : 0;
+            for (int c = 0; c < numClasses; c++) {
+                if (c != background && area[c] > area[largest]) {
+                    largest = c;
+                }
+            }
+            return largest;
+        }
     }
 }

@@ -61,7 +61,6 @@ public final class SyntheticSource implements ImageSource {
                 classes[y * side + x] = (byte) BACKGROUND_CLASS;
             }
         }
-        int[] area = new int[NUM_CLASSES];
         int shapes = 1 + random.nextInt(3);
         for (int s = 0; s < shapes; s++) {
             int shape = random.nextInt(CLASS_NAMES.size());
@@ -78,18 +77,11 @@ public final class SyntheticSource implements ImageSource {
                 }
             }
         }
-        for (byte c : classes) {
-            area[c]++;
-        }
-        int dominant = 0;
-        for (int c = 1; c < BACKGROUND_CLASS; c++) {
-            if (area[c] > area[dominant]) {
-                dominant = c;
-            }
-        }
+        SourceImage.PixelMask mask = new SourceImage.PixelMask(side, side, NUM_CLASSES, classes);
+        int dominant = mask.largestClassExcept(BACKGROUND_CLASS);
         Split split = labelled ? (index % 5 == 4 ? Split.TEST : Split.TRAIN) : null;
         return new SourceImage("synthetic-" + seed + "-" + index, png(image), "png", side, side, dominant,
-                CLASS_NAMES.get(dominant), new SourceImage.PixelMask(side, side, NUM_CLASSES, classes), split,
+                CLASS_NAMES.get(dominant), mask, split,
                 "synthetic:" + seed + "/" + index);
     }
 

@@ -28,13 +28,23 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * Validates each raw image, prepares it for the tokenizer, and holds it in a changelogged store until a
  * batch is full or the oldest image has waited {@code maxLatency}; then one tokenizer forward serves the
  * whole batch. Because the pending images live in a store, they are part of the same Kafka transaction as
  * the input offsets and the outputs: a crash never loses or duplicates a buffered image.
+ *
+ * <p>The forward runs on the tokenizer thread while this stream thread keeps consuming and preparing the
+ * next batch. Its results are forwarded, and its images deleted from the store, only here on the stream
+ * thread, so a commit taken meanwhile still holds them as pending: the overlap changes nothing for
+ * exactly-once.
  */
 final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byte[]> {
     static final String STORE = "pending-images";
@@ -43,19 +53,29 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
     private final ImageDecoder decoder;
     private final int batchSize;
     private final Duration maxLatency;
+    private final ExecutorService tokenizerThread;
     private final BatchListener listener;
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<Long, TokenizedImage> pending;
+    /** Images in the store not yet handed to the tokenizer thread, by arrival. */
+    private final NavigableMap<Long, TokenizedImage> waiting = new TreeMap<>();
+    private InFlight inFlight;
     private long nextSequence;
-    private long pendingCount;
-    private long oldestPendingNanos;
+    private long oldestWaitingNanos;
+
+    /** A batch on the tokenizer thread: its store keys, its images, and its result to come. */
+    private record InFlight(List<Long> keys, List<TokenizedImage> images, Future<Tokenized> result) {}
+
+    /** Tokens of a batch and the one version that produced them. */
+    private record Tokenized(LoadedTokenizer tokenizer, long[][] tokens, long nanos) {}
 
     MicroBatchTokenizer(TokenizerFollower tokenizers, ImageDecoder decoder, int batchSize, Duration maxLatency,
-                        BatchListener listener) {
+                        ExecutorService tokenizerThread, BatchListener listener) {
         this.tokenizers = tokenizers;
         this.decoder = decoder;
         this.batchSize = batchSize;
         this.maxLatency = maxLatency;
+        this.tokenizerThread = tokenizerThread;
         this.listener = listener;
     }
 
@@ -70,18 +90,21 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         this.pending = context.getStateStore(STORE);
-        // Images restored from the changelog after a crash are still pending: count them and go on numbering.
+        // Images restored from the changelog after a crash are still pending: they wait again, in order.
         try (KeyValueIterator<Long, TokenizedImage> all = pending.all()) {
             while (all.hasNext()) {
-                nextSequence = all.next().key + 1;
-                pendingCount++;
+                var entry = all.next();
+                waiting.put(entry.key, entry.value);
+                nextSequence = entry.key + 1;
             }
         }
-        oldestPendingNanos = System.nanoTime();
+        oldestWaitingNanos = System.nanoTime();
         long tick = Math.max(1, maxLatency.toMillis() / 4);
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> {
-            if (pendingCount > 0 && System.nanoTime() - oldestPendingNanos >= maxLatency.toNanos()) {
-                flush();
+            forwardIfDone();
+            if (!waiting.isEmpty() && System.nanoTime() - oldestWaitingNanos >= maxLatency.toNanos()
+                    && (inFlight == null)) {
+                submitBatch();
             }
         });
     }
@@ -109,57 +132,78 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
                     .setId(id == null ? image.getId() : id)
                     .setTokenizerVersion("")
                     .setGridHeight(0).setGridWidth(0).setTokens(List.of())
-                    .setPixels(PixelTensor.newBuilder().setChannels(tokenizer.channels())
-                            .setHeight(tokenizer.imageSize()).setWidth(tokenizer.imageSize())
-                            .setData(ByteBuffer.wrap(chw)).build())
+                    .setPixels(pixelTensor(chw, tokenizer))
                     .setLabel(image.getLabel())
                     .setSource(image.getSource())
                     .setTimestamp(image.getTimestamp())
                     .build();
-            if (pendingCount == 0) {
-                oldestPendingNanos = System.nanoTime();
+            if (waiting.isEmpty()) {
+                oldestWaitingNanos = System.nanoTime();
             }
-            pending.put(nextSequence++, prepared);
-            pendingCount++;
+            pending.put(nextSequence, prepared);
+            waiting.put(nextSequence++, prepared);
         } catch (InvalidImageException e) {
             deadLetter(record, e.kind().name(), e.getMessage());
             return;
         }
-        if (pendingCount >= batchSize) {
-            flush();
+        forwardIfDone();
+        if (waiting.size() >= batchSize) {
+            submitBatch();
         }
     }
 
-    /** Tokenizes every pending image with one version, forwards the results and clears them from the store. */
-    private void flush() {
+    /** Hands the oldest waiting images to the tokenizer thread, after the batch before them is forwarded. */
+    private void submitBatch() {
+        if (inFlight != null) {
+            forward(inFlight); // back-pressure: at most one batch per task on the tokenizer thread
+        }
         List<Long> keys = new ArrayList<>();
         List<TokenizedImage> images = new ArrayList<>();
-        try (KeyValueIterator<Long, TokenizedImage> all = pending.all()) {
-            while (all.hasNext()) {
-                var entry = all.next();
-                keys.add(entry.key);
-                images.add(entry.value);
+        while (!waiting.isEmpty() && keys.size() < batchSize) {
+            var entry = waiting.pollFirstEntry();
+            keys.add(entry.getKey());
+            images.add(entry.getValue());
+        }
+        oldestWaitingNanos = System.nanoTime();
+        inFlight = new InFlight(keys, images, tokenizerThread.submit(() -> tokenize(images)));
+    }
+
+    /** Runs on the tokenizer thread: one version for the whole batch. */
+    private Tokenized tokenize(List<TokenizedImage> images) {
+        long start = System.nanoTime();
+        while (true) {
+            LoadedTokenizer tokenizer = tokenizers.current();
+            Optional<long[][]> tokens = tokenizer.tokens(images.stream().map(i -> pixelsFor(i, tokenizer)).toList());
+            if (tokens.isPresent()) { // empty: retired while we prepared, take the new one
+                return new Tokenized(tokenizer, tokens.get(), System.nanoTime() - start);
             }
         }
-        if (images.isEmpty()) {
-            pendingCount = 0;
-            return;
-        }
-        long start = System.nanoTime();
-        LoadedTokenizer tokenizer;
-        Optional<long[][]> tokens;
-        do {
-            tokenizer = tokenizers.current();
-            LoadedTokenizer version = tokenizer;
-            tokens = tokenizer.tokens(images.stream().map(image -> pixelsFor(image, version)).toList());
-        } while (tokens.isEmpty()); // retired while we prepared: take the new one
-        long nanos = System.nanoTime() - start;
+    }
 
+    private void forwardIfDone() {
+        if (inFlight != null && inFlight.result().isDone()) {
+            forward(inFlight);
+        }
+    }
+
+    /** Forwards a batch's results and only then removes its images from the store, in one transaction. */
+    private void forward(InFlight batch) {
+        inFlight = null;
+        Tokenized result;
+        try {
+            result = batch.result().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while tokenizing", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("tokenizer failed: " + e.getCause().getMessage(), e.getCause());
+        }
+        LoadedTokenizer tokenizer = result.tokenizer();
         int grid = tokenizer.gridSize();
-        for (int i = 0; i < images.size(); i++) {
-            TokenizedImage prepared = images.get(i);
+        for (int i = 0; i < batch.images().size(); i++) {
+            TokenizedImage prepared = batch.images().get(i);
             List<Integer> ids = new ArrayList<>(grid * grid);
-            for (long t : tokens.get()[i]) {
+            for (long t : result.tokens()[i]) {
                 ids.add((int) t);
             }
             TokenizedImage out = TokenizedImage.newBuilder(prepared)
@@ -171,10 +215,17 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
             byte[] value = Topics.IMAGES_TOKENIZED.valueSerde().serializer().serialize(Topics.IMAGES_TOKENIZED.name(), out);
             context.forward(new Record<>(out.getId(), value, out.getTimestamp().toEpochMilli()),
                     TokenizerTopology.TOKENIZED_SINK);
-            pending.delete(keys.get(i));
+            pending.delete(batch.keys().get(i));
         }
-        pendingCount = 0;
-        listener.batchTokenized(tokenizer.version(), images.size(), nanos, tokens.get());
+        listener.batchTokenized(tokenizer.version(), batch.images().size(), result.nanos(), result.tokens());
+    }
+
+    @Override
+    public void close() {
+        // A batch still on the tokenizer thread stays in the store: whoever owns this task next tokenizes it.
+        if (inFlight != null) {
+            inFlight.result().cancel(false);
+        }
     }
 
     /** The pending pixels at the given version's input size (they differ only across a reload that changed it). */

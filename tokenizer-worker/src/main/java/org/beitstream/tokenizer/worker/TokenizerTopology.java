@@ -8,6 +8,7 @@ import org.beitstream.runtime.images.ImageDecoder;
 import org.beitstream.schemas.Topics;
 
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
 
 /** The worker's topology, in one place: images.raw -> micro-batched tokenizer -> images.tokenized / images.dlq. */
 public final class TokenizerTopology {
@@ -19,12 +20,13 @@ public final class TokenizerTopology {
     private TokenizerTopology() {}
 
     static Topology build(TokenizerFollower tokenizers, ImageDecoder decoder, int batchSize, Duration maxLatency,
-                          BatchListener listener) {
+                          ExecutorService tokenizerThread, BatchListener listener) {
         Topology topology = new Topology();
         // Raw bytes in: a record that is not a valid ImageRecord is dead-lettered, never fatal.
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.IMAGES_RAW.name());
         topology.addProcessor(TOKENIZER,
-                () -> new MicroBatchTokenizer(tokenizers, decoder, batchSize, maxLatency, listener), SOURCE);
+                () -> new MicroBatchTokenizer(tokenizers, decoder, batchSize, maxLatency, tokenizerThread, listener),
+                SOURCE);
         topology.addStateStore(MicroBatchTokenizer.storeBuilder(), TOKENIZER);
         topology.addSink(TOKENIZED_SINK, Topics.IMAGES_TOKENIZED.name(), new StringSerializer(), new ByteArraySerializer(),
                 TOKENIZER);

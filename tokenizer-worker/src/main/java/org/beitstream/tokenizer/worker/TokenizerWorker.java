@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * A tokenizer worker: a Kafka Streams application with exactly-once processing. Several instances with
@@ -22,10 +24,12 @@ public final class TokenizerWorker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TokenizerWorker.class);
 
     private final TokenizerFollower tokenizers;
+    private final ExecutorService tokenizerThread;
     private final KafkaStreams streams;
 
-    private TokenizerWorker(TokenizerFollower tokenizers, KafkaStreams streams) {
+    private TokenizerWorker(TokenizerFollower tokenizers, ExecutorService tokenizerThread, KafkaStreams streams) {
         this.tokenizers = tokenizers;
+        this.tokenizerThread = tokenizerThread;
         this.streams = streams;
     }
 
@@ -45,14 +49,20 @@ public final class TokenizerWorker implements AutoCloseable {
             throw new IllegalStateException("no usable tokenizer version announced on " + Topics.TOKENIZERS.name()
                     + " within " + waitForTokenizer.toSeconds() + " s; run train-tokenizer first");
         }
+        // One forward at a time per worker: PyTorch already spreads each one over the cores.
+        ExecutorService tokenizerThread = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "tokenizer-forward");
+            thread.setDaemon(true);
+            return thread;
+        });
         KafkaStreams streams = new KafkaStreams(TokenizerTopology.build(tokenizers, new ImageDecoder(config.limits()),
-                config.batchSize(), config.maxLatency(), listener), streamsProperties(config, kafka));
+                config.batchSize(), config.maxLatency(), tokenizerThread, listener), streamsProperties(config, kafka));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed, replacing it: {}", e.getMessage(), e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
-        return new TokenizerWorker(tokenizers, streams);
+        return new TokenizerWorker(tokenizers, tokenizerThread, streams);
     }
 
     static Properties streamsProperties(WorkerConfig config, KafkaSettings kafka) {
@@ -82,6 +92,8 @@ public final class TokenizerWorker implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         streams.close(Duration.ofSeconds(30));
+        tokenizerThread.shutdown();
+        tokenizerThread.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
         tokenizers.close();
     }
 }

@@ -105,12 +105,14 @@ public final class Trainer {
                         uploadBackoff, announcer::announce);
                 Prefetcher prefetcher = new Prefetcher(kafka, start.assembler(), start.offsets());
                 prefetcher.start();
+                End end;
                 try {
-                    return loop(start, training, prefetcher, metrics, uploader, manager);
+                    end = loop(start, training, prefetcher, metrics, uploader, manager);
                 } finally {
                     prefetcher.close();
                     uploader.close(FINAL_UPLOAD_WAIT);
                 }
+                return new Outcome(start.resumedFrom(), end.step(), uploader.lastPublishedStep(), end.skippedNonFinite());
             } finally {
                 closeReportingLoss(metrics);
             }
@@ -212,7 +214,11 @@ public final class Trainer {
         return Safetensors.read(Path.of(source), manager);
     }
 
-    private Outcome loop(Start start, MimTrainingStep training, Prefetcher prefetcher, MetricsPublisher metrics,
+    /** Where the training loop stopped. */
+    private record End(long step, long skippedNonFinite) {
+    }
+
+    private End loop(Start start, MimTrainingStep training, Prefetcher prefetcher, MetricsPublisher metrics,
                          CheckpointUploader uploader, NDManager manager) throws InterruptedException {
         BeitConfig model = start.model();
         MetricsWindow window = new MetricsWindow(config.runId(),
@@ -274,7 +280,7 @@ public final class Trainer {
         if (lastBatch != null && step != lastSnapshotStep) {
             snapshotIfHealthy(uploader, training, lastBatch, lastResult, step, model);
         }
-        return new Outcome(start.resumedFrom(), step, uploader.lastPublishedStep(), skippedNonFinite);
+        return new End(step, skippedNonFinite);
     }
 
     private static MimTrainingStep.Result trainOn(Batch batch, MimTrainingStep training, NDManager manager,

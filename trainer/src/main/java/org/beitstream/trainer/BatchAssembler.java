@@ -166,10 +166,6 @@ final class BatchAssembler {
                 otherVersionRecords, incompatibleRecords);
     }
 
-    int replayBufferSize() {
-        return replay.size();
-    }
-
     private static byte[] bytes(ByteBuffer buffer) {
         byte[] bytes = new byte[buffer.remaining()];
         buffer.duplicate().get(bytes);

@@ -33,7 +33,6 @@ final class CheckpointUploader implements AutoCloseable {
     private boolean inFlight;
     private boolean closing;
     private long lastPublishedStep = -1;
-    private long failedAttempts;
 
     /** A checkpoint that is now visible. */
     record Published(Checkpoints.Snapshot snapshot, PublishedSets.Manifest manifest) {
@@ -64,11 +63,6 @@ final class CheckpointUploader implements AutoCloseable {
         return lastPublishedStep < 0 ? OptionalLong.empty() : OptionalLong.of(lastPublishedStep);
     }
 
-    /** Upload attempts that failed so far. */
-    synchronized long failedAttempts() {
-        return failedAttempts;
-    }
-
     private void run() {
         Duration delay = backoff.initial();
         while (true) {
@@ -90,7 +84,6 @@ final class CheckpointUploader implements AutoCloseable {
                 if (published) {
                     delay = backoff.initial();
                 } else {
-                    failedAttempts++;
                     // Retry this snapshot unless a newer one arrived meanwhile or arrives during the backoff.
                     if (waiting == null) {
                         waiting = snapshot;

@@ -1,0 +1,132 @@
+package org.beitstream.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.beitstream.model.beit.BeitConfig;
+import org.beitstream.runtime.embedded.EmbeddedInfra;
+import org.beitstream.runtime.embedded.EmbeddedObjectStore;
+import org.beitstream.runtime.storage.ObjectStore;
+import org.beitstream.runtime.storage.PublishedSets;
+import org.beitstream.trainer.SyntheticImages;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A trainer killed with SIGKILL after a checkpoint resumes, in a new JVM, from that checkpoint's step and
+ * stream offsets: it trains on from exactly where the checkpoint says, so no record is trained twice.
+ */
+class TrainerFailoverTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int BATCH = 8;
+    private static final String RUN = "killed";
+    private static final String CHECKPOINTS = "runs/" + RUN + "/checkpoints/";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aKilledTrainerResumesAtItsNewestCheckpointsStepAndOffsets() throws Exception {
+        try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir.resolve("infra"), 0, 0,
+                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "failover"));
+             ObjectStore store = new ObjectStore(infra.s3())) {
+            SyntheticImages.produce(infra.kafka(), BeitConfig.FMNIST_TINY, "fm", "v1", 4000, 11);
+            Map<String, String> env = Map.of("KAFKA_BOOTSTRAP", infra.kafka().bootstrapServers(),
+                    "S3_ENDPOINT", infra.s3().endpoint().toString(), "S3_ACCESS_KEY", infra.s3().accessKey(),
+                    "S3_SECRET_KEY", infra.s3().secretKey(), "S3_BUCKET", infra.s3().bucket());
+            String[] trainer = {"trainer", "--run-id", RUN, "--preset", "fmnist-tiny", "--batch-size",
+                    Integer.toString(BATCH), "--warmup-steps", "0", "--lr", "1e-3", "--checkpoint-every-steps", "5",
+                    "--checkpoint-every-minutes", "0", "--keep-checkpoints", "10", "--metrics-every-steps", "5"};
+            PublishedSets sets = new PublishedSets(store);
+
+            Path firstLog = dir.resolve("first.log");
+            Process first = ChildProcess.start(env, firstLog, trainer);
+            try {
+                await("a first checkpoint", Duration.ofSeconds(180), () -> !checkpoints(sets).isEmpty(), firstLog);
+            } finally {
+                first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no final checkpoint
+            }
+            PublishedSets.Manifest newest = checkpoints(sets).get(checkpoints(sets).size() - 1);
+            JsonNode state = JSON.readTree(sets.readVerified(newest, "state.json"));
+            long step = state.get("step").asLong();
+            Map<Integer, Long> offsets = offsets(state);
+
+            Path secondLog = dir.resolve("second.log");
+            Process second = ChildProcess.start(env, secondLog, trainer);
+            try {
+                await("the resumed run's next checkpoint", Duration.ofSeconds(180), () -> checkpoints(sets).stream()
+                        .anyMatch(m -> Long.parseLong(m.metadata().get("step")) > step), secondLog);
+                String log = ChildProcess.output(secondLog);
+                assertTrue(log.contains("resumed run " + RUN + " at step " + step + " "), log);
+                Matcher consuming = Pattern.compile("consuming images.tokenized from offsets \\{([^}]*)}").matcher(log);
+                assertTrue(consuming.find(), log);
+                assertEquals(offsets, parse(consuming.group(1)), "the resumed consumer starts at the stored offsets");
+
+                PublishedSets.Manifest later = checkpoints(sets).stream()
+                        .filter(m -> Long.parseLong(m.metadata().get("step")) > step).findFirst().orElseThrow();
+                JsonNode laterState = JSON.readTree(sets.readVerified(later, "state.json"));
+                long trained = laterState.get("step").asLong() - step;
+                assertEquals(trained * BATCH, sum(offsets(laterState)) - sum(offsets),
+                        "each record after the checkpoint is trained once, none before it again");
+            } finally {
+                second.destroy();
+                second.waitFor();
+            }
+        }
+    }
+
+    private static List<PublishedSets.Manifest> checkpoints(PublishedSets sets) {
+        try {
+            return sets.list(CHECKPOINTS);
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    private static Map<Integer, Long> offsets(JsonNode state) {
+        Map<Integer, Long> offsets = new TreeMap<>();
+        state.get("offsets").forEach(o -> offsets.put(o.get("partition").asInt(), o.get("offset").asLong()));
+        return offsets;
+    }
+
+    private static Map<Integer, Long> parse(String text) {
+        Map<Integer, Long> offsets = new TreeMap<>();
+        for (String entry : text.split(",\\s*")) {
+            String[] kv = entry.split("=");
+            offsets.put(Integer.parseInt(kv[0].trim()), Long.parseLong(kv[1].trim()));
+        }
+        return offsets;
+    }
+
+    private static long sum(Map<Integer, Long> offsets) {
+        return offsets.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static void await(String what, Duration timeout, Supplier<Boolean> condition, Path log)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        Object monitor = new Object();
+        while (!condition.get()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting for " + what + "; the trainer said:\n"
+                        + ChildProcess.output(log));
+            }
+            synchronized (monitor) {
+                monitor.wait(250);
+            }
+        }
+    }
+}

@@ -23,6 +23,11 @@ public final class HogTeacher implements PatchTeacher {
      * @param bins      orientation bins (9 in Dalal and Triggs)
      */
     public record Config(int patchSize, int bins) {
+        /** Dalal and Triggs' choice of 9 unsigned orientation bins, over the tokenizer's patches. */
+        public static Config forPatches(int patchSize) {
+            return new Config(patchSize, 9);
+        }
+
         public Config {
             if (patchSize < 1) {
                 throw new IllegalArgumentException("HOG patch_size must be at least 1, got " + patchSize);

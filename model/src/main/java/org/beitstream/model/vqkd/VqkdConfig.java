@@ -1,5 +1,10 @@
 package org.beitstream.model.vqkd;
 
+import org.beitstream.model.beit.BeitConfig;
+import org.beitstream.model.teacher.HogTeacher;
+
+import java.util.List;
+
 /**
  * The VQ-KD tokenizer, with the arguments of the authors' {@code VQKD} constructor. The teacher is not part
  * of the model here: its features come in as the regression target (see {@code PatchTeacher}), and
@@ -72,6 +77,47 @@ public record VqkdConfig(ViTConfig encoder, ViTConfig decoder, int nEmbed, int e
         ViTConfig encoder = ViTConfig.base(224);
         return new VqkdConfig(encoder, encoder.asDecoder(encoder.gridSize(), 32, decoderDepth), 8192, 32, 0.99,
                 ProcessType.DEFAULT, true, decoderOutDim, DeadCodeRestart.Settings.OFF);
+    }
+
+    /** The tokenizer presets by name, as {@code --preset} takes them. */
+    public static final List<String> PRESETS = List.of("fmnist-tiny");
+
+    /** A named preset: {@code fmnist-tiny}. */
+    public static VqkdConfig preset(String name) {
+        if ("fmnist-tiny".equals(name)) {
+            return fmnistTiny();
+        }
+        throw new IllegalArgumentException("unknown tokenizer preset '" + name + "', known: " + PRESETS);
+    }
+
+    /**
+     * The tokenizer of BEiT's {@code fmnist-tiny} ({@link BeitConfig#FMNIST_TINY}): its image size, channels, patch
+     * size and a codebook as large as its vocabulary (1024 codes of 32 dimensions, as the paper's code width).
+     * Sized for a 2-core CPU: a 4-layer, 128-wide encoder (4 heads of 32) and a 1-layer decoder of the same width,
+     * a quarter of the backbone's cost per image, since the tokenizer is trained before the backbone and must not
+     * take longer. The targets are HOG histograms of each patch (no pretrained teacher is needed), so
+     * {@code decoder_out_dim} is the HOG width; k-means initialisation is on, as in the authors' recipe.
+     */
+    public static VqkdConfig fmnistTiny() {
+        BeitConfig beit = BeitConfig.FMNIST_TINY;
+        ViTConfig encoder = new ViTConfig(beit.imgSize(), beit.patchSize(), beit.inChans(), 128, 4, 4, 4.0, true, 0f,
+                BeitConfig.LAYER_NORM_EPS);
+        int codeDim = 32;
+        return new VqkdConfig(encoder, encoder.asDecoder(encoder.gridSize(), codeDim, 1), beit.vocabSize(), codeDim,
+                0.99, ProcessType.DEFAULT, true, HogTeacher.Config.forPatches(beit.patchSize()).bins(),
+                DeadCodeRestart.Settings.OFF);
+    }
+
+    /** The same tokenizer regressing targets {@code width} wide (the teacher's feature width). */
+    public VqkdConfig withDecoderOutDim(int width) {
+        return new VqkdConfig(encoder, decoder, nEmbed, embedDim, decay, processType, quantizeKmeansInit, width,
+                deadCodeRestart);
+    }
+
+    /** The same tokenizer with another dead-code policy ({@link DeadCodeRestart.Settings#OFF}: the reference). */
+    public VqkdConfig withDeadCodeRestart(DeadCodeRestart.Settings restart) {
+        return new VqkdConfig(encoder, decoder, nEmbed, embedDim, decay, processType, quantizeKmeansInit,
+                decoderOutDim, restart);
     }
 
     public QuantizerConfig quantizer() {

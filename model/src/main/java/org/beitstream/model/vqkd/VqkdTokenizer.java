@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import org.beitstream.model.teacher.ImageNormalization;
 import org.beitstream.model.teacher.PatchTeacher;
 import org.beitstream.model.vit.Module;
+import org.beitstream.model.vit.Scalars;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "beit-stream 0.1.0",
         description = "Kafka-streamed online tokenization and continual BEiT v2 pretraining.",
-        subcommands = {InfraCommand.class, SetupCommand.class, IngestCommand.class, TokenizerWorkerCommand.class,
-                TrainerCommand.class,
+        subcommands = {InfraCommand.class, SetupCommand.class, IngestCommand.class, TrainTokenizerCommand.class,
+                TokenizerWorkerCommand.class, TrainerCommand.class,
                 ConformanceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BeitStream implements Runnable {

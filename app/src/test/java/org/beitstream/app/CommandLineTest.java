@@ -25,7 +25,7 @@ class CommandLineTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String command : new String[] {"infra", "setup", "conformance"}) {
+        for (String command : new String[] {"infra", "setup", "conformance", "train-tokenizer"}) {
             Run help = run(command, "--help");
             assertEquals(0, help.exitCode(), command);
             assertTrue(help.out().contains("Usage: beit-stream " + command), help.out());
@@ -42,6 +42,30 @@ class CommandLineTest {
         Run badBucket = run("setup", "--kafka-bootstrap", "127.0.0.1:9092", "--s3-endpoint", "http://127.0.0.1:9000",
                 "--s3-access-key", "a", "--s3-secret-key", "b", "--s3-bucket", "Not_A_Bucket");
         assertTrue(badBucket.err().contains("S3_BUCKET (--s3-bucket)"), badBucket.err());
+    }
+
+    @Test
+    void trainTokenizerNamesTheBadSettingBeforeConnecting() {
+        String[] connection = {"--kafka-bootstrap", "127.0.0.1:1", "--s3-endpoint", "http://127.0.0.1:1",
+                "--s3-access-key", "a", "--s3-secret-key", "b"};
+        Run badBatch = run(concat(new String[] {"train-tokenizer", "--source", "synthetic", "--max-steps", "5",
+                "--batch-size", "0"}, connection));
+        assertEquals(CommandLine.ExitCode.USAGE, badBatch.exitCode());
+        assertTrue(badBatch.err().contains("--batch-size: must be at least 1, got 0"), badBatch.err());
+
+        Run endless = run(concat(new String[] {"train-tokenizer", "--source", "synthetic"}, connection));
+        assertEquals(CommandLine.ExitCode.USAGE, endless.exitCode());
+        assertTrue(endless.err().contains("--max-steps / --minutes"), endless.err());
+
+        Run badTeacher = run(concat(new String[] {"train-tokenizer", "--source", "stream", "--minutes", "1",
+                "--teacher", "clip"}, connection));
+        assertTrue(badTeacher.err().contains("--teacher: 'clip' is neither"), badTeacher.err());
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, all, first.length, second.length);
+        return all;
     }
 
     @Test

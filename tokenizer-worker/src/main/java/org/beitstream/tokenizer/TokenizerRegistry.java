@@ -43,9 +43,20 @@ public final class TokenizerRegistry {
         this.sets = new PublishedSets(store);
     }
 
-    /** Uploads the version's weights and config; nothing is visible until both are complete. */
+    /** Whether a complete set of {@code version} exists (an interrupted upload does not count). */
+    public boolean isPublished(String version) throws IOException {
+        return sets.read(PREFIX + version + "/").isPresent();
+    }
+
+    /**
+     * Uploads the version's weights and config; nothing is visible until both are complete. A version is
+     * immutable: workers and checkpoints refer to it by name, so publishing an existing name is refused.
+     */
     public TokenizerAnnouncement publish(String version, VqkdConfig config, Map<String, NDArray> stateDict)
             throws IOException {
+        if (isPublished(version)) {
+            throw new IOException("tokenizer " + version + " is already published; versions are immutable");
+        }
         ByteArrayOutputStream weights = new ByteArrayOutputStream();
         Safetensors.write(weights, stateDict, Map.of("format", "beit-stream vqkd", "version", version));
         String configJson = JSON.writeValueAsString(config);

@@ -52,6 +52,10 @@ class TokenizerRegistryTest {
         TokenizerAnnouncement announced = registry.publish("v-test-1", TestTokenizers.tiny(), original.stateDict());
 
         assertEquals("s3://tokenizers/tokenizers/v-test-1/weights.safetensors", announced.getObjectUri());
+        assertTrue(registry.isPublished("v-test-1"));
+        IOException republished = assertThrows(IOException.class,
+                () -> registry.publish("v-test-1", TestTokenizers.tiny(), original.stateDict()));
+        assertTrue(republished.getMessage().contains("immutable"), republished.getMessage());
         assertEquals(TestTokenizers.tiny(), TokenizerRegistry.config(announced));
         NDArray images = manager.randomUniform(0, 1, new Shape(4, 1, 28, 28));
         try (VqkdTokenizer loaded = registry.load(announced, manager)) {

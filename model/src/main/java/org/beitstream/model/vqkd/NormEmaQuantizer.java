@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.beitstream.model.vit.Scalars;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,7 @@
 package org.beitstream.model.vqkd;
 
 import ai.djl.ndarray.NDArray;
+import org.beitstream.model.vit.Scalars;
 
 /** L2 normalisation along the last axis, the way {@code F.normalize} does it. */
 public final class UnitVectors {
@@ -10,6 +11,6 @@ public final class UnitVectors {
     private UnitVectors() {}
 
     public static NDArray l2normalize(NDArray x) {
-        return x.div(x.square().sum(new int[] {-1}, true).sqrt().maximum(EPS));
+        return x.div(Scalars.maximum(x.square().sum(new int[] {-1}, true).sqrt(), EPS));
     }
 }

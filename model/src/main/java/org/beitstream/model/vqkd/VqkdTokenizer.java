@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import org.beitstream.model.teacher.ImageNormalization;
 import org.beitstream.model.teacher.PatchTeacher;
 import org.beitstream.model.vit.Module;
+import org.beitstream.model.vit.Scalars;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -176,11 +177,16 @@ public final class VqkdTokenizer implements AutoCloseable {
                 q.commitmentLoss().add(recLoss));
     }
 
-    /** mean(1 - cos): both sides divided by their norms, without an epsilon, as the reference does. */
+    /**
+     * mean(1 - cos). The reference divides both sides by their norms without an epsilon, which is safe for
+     * CLIP or DINO features but gives NaN for the all-zero feature a HOG teacher assigns to a flat patch (the
+     * black background of Fashion-MNIST). Both sides are therefore normalised as torch's F.normalize does:
+     * every non-zero vector is divided by its norm as in the reference, and a zero target contributes
+     * 1 - 0 = 1 with no gradient instead of poisoning the whole batch.
+     */
     private static NDArray cosineLoss(NDArray reconstruction, NDArray target) {
-        NDArray t = target.div(target.norm(new int[] {-1}, true));
-        NDArray r = reconstruction.div(reconstruction.norm(new int[] {-1}, true));
-        return t.mul(r).sum(new int[] {-1}).neg().add(1).mean();
+        NDArray cosine = UnitVectors.l2normalize(target).mul(UnitVectors.l2normalize(reconstruction)).sum(new int[] {-1});
+        return cosine.neg().add(1).mean();
     }
 
     private static NDArray required(Map<String, NDArray> weights, String key) {

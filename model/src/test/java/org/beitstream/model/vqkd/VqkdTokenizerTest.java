@@ -72,6 +72,28 @@ class VqkdTokenizerTest {
     }
 
     @Test
+    void flatPatchesWithoutHogFeaturesGiveAFiniteLossAndGradient() {
+        try (NDManager manager = NDManager.newBaseManager();
+             VqkdTokenizer tokenizer = VqkdTokenizer.create(TINY, manager, 4)) {
+            // Black images, as Fashion-MNIST's background: every HOG histogram is zero.
+            NDArray images = manager.zeros(new Shape(2, 3, 16, 16));
+            NDArray target = new HogTeacher(new HogTeacher.Config(8, 9)).patchFeatures(images);
+            assertEquals(0f, target.abs().sum().getFloat());
+            var parameters = tokenizer.trainableParameters();
+            parameters.values().forEach(p -> p.setRequiresGradient(true));
+            try (var collector = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                VqkdOutput out = tokenizer.forward(images, target, false);
+                // cos(r, 0) is taken as 0: each patch contributes exactly 1.
+                assertEquals(1f, out.reconstructionLoss().getFloat(), 1e-6f);
+                collector.backward(out.totalLoss());
+            }
+            for (var entry : parameters.entrySet()) {
+                assertTrue(Float.isFinite(entry.getValue().getGradient().abs().sum().getFloat()), entry.getKey());
+            }
+        }
+    }
+
+    @Test
     void exportedWeightsReloadToTheSameTokens(@TempDir Path dir) throws Exception {
         try (NDManager manager = NDManager.newBaseManager();
              VqkdTokenizer original = VqkdTokenizer.create(TINY, manager, 3)) {

@@ -55,7 +55,8 @@ public final class Attention extends Module {
                 : ai.djl.nn.core.Linear.linear(x, qkv.weight(), qkvBias(m)).singletonOrThrow();
         // [B, T, 3, heads, head_dim] -> [3, B, heads, T, head_dim]
         NDArray heads = projected.reshape(batch, tokens, 3, numHeads, headDim).transpose(2, 0, 3, 1, 4);
-        NDArray q = heads.get(0).mul(scale);
+        // A PyTorch-owned scale: autograd keeps it for the backward pass (see Scalars).
+        NDArray q = Scalars.times(heads.get(0), scale);
         NDArray k = heads.get(1);
         NDArray v = heads.get(2);
 

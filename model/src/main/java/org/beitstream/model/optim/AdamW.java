@@ -3,6 +3,7 @@ package org.beitstream.model.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,9 +119,11 @@ public final class AdamW implements AutoCloseable {
             scope.suppressNotUsedWarning();
             for (Slot slot : slots.values()) {
                 if (slot.parameter().hasGradient()) {
-                    // Overwritten rather than multiplied by 0, which would keep the NaNs of a skipped step.
-                    NDArray g = slot.parameter().getGradient();
-                    g.set(g.zerosLike().toByteBuffer());
+                    // Filled in place rather than multiplied by 0, which would keep the NaNs of a skipped step.
+                    // Not set(ByteBuffer): DJL's PyTorch set points the tensor at the buffer's memory without
+                    // copying, and the buffer dies with this short-lived wrapper of the gradient; the next
+                    // backward then accumulates into freed memory (NaN losses, SIGSEGV in autograd).
+                    slot.parameter().getGradient().set(new NDIndex("..."), 0f);
                 }
             }
         }

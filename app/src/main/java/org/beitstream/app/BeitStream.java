@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "beit-stream 0.1.0",
         description = "Kafka-streamed online tokenization and continual BEiT v2 pretraining.",
-        subcommands = {InfraCommand.class, SetupCommand.class, IngestCommand.class, ConformanceCommand.class,
+        subcommands = {InfraCommand.class, SetupCommand.class, IngestCommand.class, ConformanceCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BeitStream implements Runnable {
 

@@ -139,8 +139,8 @@ def main():
         'torch': torch.__version__, 'threads': torch.get_num_threads(), 'batch': args.batch,
         'steps': args.steps, 'masked_per_image': MASKED,
         'parameters': sum(p.numel() for p in model.parameters()),
-        'train_steps_per_s': args.steps / sum(durations),
-        'median_step_s': statistics.median(durations), 'last_loss': loss,
+        'train_steps_per_s': 1 / statistics.median(durations),
+        'train_median_step_s': statistics.median(durations), 'train_step_s': durations, 'last_loss': loss,
     }))
 
 

@@ -191,22 +191,25 @@ final class BenchCommand implements Runnable {
             matmulGflops(manager, 2); // warm-up of the matmul kernel
 
             // Alternating rounds so that a slow spell on the shared machine hits every measurement alike.
+            // Each step is timed on its own; the median step is robust to the other users' bursts.
             List<Double> matmul = new ArrayList<>();
-            Map<String, List<Double>> forwardRates = new LinkedHashMap<>();
-            Map<String, List<Double>> trainRates = new LinkedHashMap<>();
+            Map<String, List<Double>> forwardSeconds = new LinkedHashMap<>();
+            Map<String, List<Double>> trainSeconds = new LinkedHashMap<>();
             for (int round = 0; round < rounds; round++) {
                 matmul.add(matmulGflops(manager, 10));
                 for (Subject s : subjects) {
-                    long start = System.nanoTime();
+                    List<Double> forward = forwardSeconds.computeIfAbsent(s.name(), k -> new ArrayList<>());
+                    List<Double> train = trainSeconds.computeIfAbsent(s.name(), k -> new ArrayList<>());
                     for (int i = 0; i < steps; i++) {
+                        long start = System.nanoTime();
                         s.forward(manager, i);
+                        forward.add((System.nanoTime() - start) / 1e9);
                     }
-                    forwardRates.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(rate(start));
-                    start = System.nanoTime();
                     for (int i = 0; i < steps; i++) {
+                        long start = System.nanoTime();
                         s.train(i);
+                        train.add((System.nanoTime() - start) / 1e9);
                     }
-                    trainRates.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(rate(start));
                 }
             }
 
@@ -214,10 +217,10 @@ final class BenchCommand implements Runnable {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (Subject s : subjects) {
                 MimTrainingStep.Flops flops = MimTrainingStep.flopsPerImage(s.config(), maskedPerImage(s.config()));
-                double forwardSteps = median(forwardRates.get(s.name()));
-                double trainSteps = median(trainRates.get(s.name()));
-                double forwardGflops = forwardSteps * batch * flops.forward() / 1e9;
-                double trainGflops = trainSteps * batch * flops.training() / 1e9;
+                double forwardStep = median(forwardSeconds.get(s.name()));
+                double trainStep = median(trainSeconds.get(s.name()));
+                double forwardGflops = batch * flops.forward() / forwardStep / 1e9;
+                double trainGflops = batch * flops.training() / trainStep / 1e9;
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("config", s.name());
                 row.put("batch", batch);
@@ -226,13 +229,16 @@ final class BenchCommand implements Runnable {
                 row.put("steps_per_round", steps);
                 row.put("masked_per_image", maskedPerImage(s.config()));
                 row.put("forward_gflop_per_image", flops.forward() / 1e9);
-                row.put("forward_images_per_s", forwardSteps * batch);
+                row.put("forward_median_step_s", forwardStep);
+                row.put("forward_images_per_s", batch / forwardStep);
                 row.put("forward_gflops", forwardGflops);
-                row.put("train_steps_per_s", trainSteps);
-                row.put("train_images_per_s", trainSteps * batch);
+                row.put("train_median_step_s", trainStep);
+                row.put("train_steps_per_s", 1 / trainStep);
+                row.put("train_images_per_s", batch / trainStep);
                 row.put("train_gflops", trainGflops);
-                row.put("train_steps_per_s_rounds", trainRates.get(s.name()));
+                row.put("train_step_s", trainSeconds.get(s.name()));
                 row.put("matmul_gflops", matmulMedian);
+                row.put("matmul_gflops_rounds", matmul);
                 row.put("forward_mfu", forwardGflops / matmulMedian);
                 row.put("train_mfu", trainGflops / matmulMedian);
                 rows.add(row);
@@ -243,7 +249,7 @@ final class BenchCommand implements Runnable {
                 }
                 return;
             }
-            System.out.printf("threads %d, batch %d, %d rounds of %d steps (medians); matmul %dx%d float32: %.1f GFLOP/s%n",
+            System.out.printf("threads %d, batch %d, %d rounds of %d steps (median step times); matmul %dx%d float32: %.1f GFLOP/s%n",
                     threadCount, batch, rounds, steps, MATMUL_SIZE, MATMUL_SIZE, matmulMedian);
             System.out.printf("%-12s %9s %12s %10s %9s %12s %10s %9s%n", "config", "GFLOP/img", "fwd img/s",
                     "fwd GF/s", "fwd/mm", "train img/s", "train GF/s", "train/mm");
@@ -252,11 +258,6 @@ final class BenchCommand implements Runnable {
                         r.get("forward_gflop_per_image"), r.get("forward_images_per_s"), r.get("forward_gflops"),
                         r.get("forward_mfu"), r.get("train_images_per_s"), r.get("train_gflops"), r.get("train_mfu"));
             }
-        }
-
-        /** Runs per second since {@code start}. */
-        private double rate(long start) {
-            return steps / ((System.nanoTime() - start) / 1e9);
         }
 
         private static double matmulGflops(NDManager manager, int repetitions) {

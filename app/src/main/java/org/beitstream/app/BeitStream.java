@@ -9,7 +9,6 @@ import picocli.CommandLine.Command;
         version = "beit-stream 0.1.0",
         description = "Kafka-streamed online tokenization and continual BEiT v2 pretraining.",
         subcommands = {InfraCommand.class, SetupCommand.class, IngestCommand.class, TrainTokenizerCommand.class,
-        subcommands = {InfraCommand.class, SetupCommand.class, IngestCommand.class, TrainTokenizerCommand.class,
                 TokenizerWorkerCommand.class, TrainerCommand.class, EvaluatorCommand.class, ConformanceCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})

@@ -26,21 +26,8 @@ final class FeatureExtractor {
 
     FeatureExtractor(BeitPretrainingModel model, int batchSize) {
         this.model = model;
-        this.normalization = normalizationOf(model.config());
+        this.normalization = model.config().inputNormalization();
         this.batchSize = batchSize;
-    }
-
-    /**
-     * The trainer's input convention (its {@code BatchAssembler}): BEiT's ImageNet statistics for colour images;
-     * grey images have no such statistics, so [0, 1] maps to [-1, 1]. A backbone must see what it was trained on.
-     */
-    static ImageNormalization normalizationOf(BeitConfig config) {
-        if (config.inChans() == 3) {
-            return ImageNormalization.IMAGENET;
-        }
-        double[] half = new double[config.inChans()];
-        Arrays.fill(half, 0.5);
-        return new ImageNormalization(half, half);
     }
 
     /** Per image {@code concat(CLS, mean of the patch tokens)}, {@code 2D} wide: BEiT's linear-probe features. */

@@ -64,9 +64,7 @@ final class BatchAssembler {
         this.tokenizerVersion = tokenizerVersion.orElse(null);
         this.nextOffsets.putAll(startOffsets);
         this.nextBatchIndex = firstBatchIndex;
-        // BEiT normalises with the ImageNet statistics; grey images have no such statistics: map [0, 1] to [-1, 1].
-        ImageNormalization normalization = model.inChans() == 3 ? ImageNormalization.IMAGENET
-                : new ImageNormalization(filled(model.inChans(), 0.5), filled(model.inChans(), 0.5));
+        ImageNormalization normalization = model.inputNormalization();
         this.mean = toFloats(normalization.mean());
         this.std = toFloats(normalization.std());
     }
@@ -170,12 +168,6 @@ final class BatchAssembler {
         byte[] bytes = new byte[buffer.remaining()];
         buffer.duplicate().get(bytes);
         return bytes;
-    }
-
-    private static double[] filled(int n, double value) {
-        double[] values = new double[n];
-        java.util.Arrays.fill(values, value);
-        return values;
     }
 
     private static float[] toFloats(double[] values) {

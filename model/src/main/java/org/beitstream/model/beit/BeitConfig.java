@@ -157,4 +157,17 @@ public record BeitConfig(int imgSize, int patchSize, int inChans, int embedDim, 
     public int numPatches() {
         return gridSize() * gridSize();
     }
+
+    /**
+     * How images in [0, 1] are normalised for this backbone, in training and in evaluation alike: BEiT's ImageNet
+     * statistics for colour; grey images have no such statistics, so [0, 1] maps to [-1, 1].
+     */
+    public org.beitstream.model.teacher.ImageNormalization inputNormalization() {
+        if (inChans == 3) {
+            return org.beitstream.model.teacher.ImageNormalization.IMAGENET;
+        }
+        double[] half = new double[inChans];
+        java.util.Arrays.fill(half, 0.5);
+        return new org.beitstream.model.teacher.ImageNormalization(half, half);
+    }
 }

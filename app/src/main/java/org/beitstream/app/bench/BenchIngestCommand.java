@@ -38,8 +38,11 @@ public final class BenchIngestCommand implements Callable<Integer> {
     @Option(names = "--images", defaultValue = "20000", description = "Images per measurement.")
     int images;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Alternating rounds of each.")
+    @Option(names = "--rounds", defaultValue = "5", description = "Alternating measured rounds of each.")
     int rounds;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Alternating rounds of each before measuring (JIT).")
+    int warmup;
 
     @Option(names = "--path", description = "Fashion-MNIST directory (default: the Debian package's).")
     Path fashionMnistDir = FashionMnist.DEBIAN_PATH;
@@ -55,8 +58,10 @@ public final class BenchIngestCommand implements Callable<Integer> {
             int recordBytes = (int) encoded.stream().mapToInt(b -> b.length).average().orElse(0);
             List<Double> ingestRates = new ArrayList<>();
             List<Double> plainRates = new ArrayList<>();
-            ingestRate(infra.kafka(), source(data)); // warm-up of both paths, not counted
-            plainRate(infra.kafka(), encoded);
+            for (int round = 0; round < warmup; round++) { // until the JIT has compiled both paths
+                ingestRate(infra.kafka(), source(data));
+                plainRate(infra.kafka(), encoded);
+            }
             for (int round = 0; round < rounds; round++) {
                 ingestRates.add(ingestRate(infra.kafka(), source(data)));
                 plainRates.add(plainRate(infra.kafka(), encoded));

@@ -94,13 +94,13 @@ public final class AdamW implements AutoCloseable {
         }
         slot.expAvg().muli(config.beta1()).addi(g.mul(1 - config.beta1()));
         slot.expAvgSq().muli(config.beta2()).addi(g.square().mul(1 - config.beta2()));
-        NDArray denominator = slot.expAvgSq().sqrt().div(bias2Sqrt).add(config.eps());
+        NDArray denominator = slot.expAvgSq().sqrt().divi(bias2Sqrt).addi(config.eps());
         // In place on a detached view: the storage is the parameter's, but autograd does not record it.
         NDArray data = slot.parameter().stopGradient();
         if (weightDecay != 0) {
             data.muli(1 - lr * weightDecay);
         }
-        data.subi(slot.expAvg().div(denominator).mul(lr / bias1));
+        data.subi(slot.expAvg().div(denominator).muli(lr / bias1));
     }
 
     /** Total 2-norm over all gradients, as {@code clip_grad_norm_} reports it before clipping. */

@@ -55,10 +55,12 @@ public final class Attention extends Module {
                 : ai.djl.nn.core.Linear.linear(x, qkv.weight(), qkvBias(m)).singletonOrThrow();
         // [B, T, 3, heads, head_dim] -> [3, B, heads, T, head_dim]
         NDArray heads = projected.reshape(batch, tokens, 3, numHeads, headDim).transpose(2, 0, 3, 1, 4);
-        // A PyTorch-owned scale: autograd keeps it for the backward pass (see Scalars).
-        NDArray q = Scalars.times(heads.get(0), scale);
-        NDArray k = heads.get(1);
-        NDArray v = heads.get(2);
+        // One split rather than three selections: the backward of each selection would zero-fill a tensor
+        // as large as all of qkv. The scale is PyTorch-owned: autograd keeps it for the backward pass.
+        NDList qkvHeads = heads.split(3, 0);
+        NDArray q = Scalars.times(qkvHeads.get(0).squeeze(0), scale);
+        NDArray k = qkvHeads.get(1).squeeze(0);
+        NDArray v = qkvHeads.get(2).squeeze(0);
 
         NDArray logits = q.matMul(k.transpose(0, 1, 3, 2));
         if (relativePositionBias != null) {

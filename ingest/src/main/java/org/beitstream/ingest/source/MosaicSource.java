@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * item brighter than a threshold gets the item's class, everything else the background class (10).
  * Deterministic from the seed. Every fifth mosaic is a test mosaic, built from test-part items only.
  */
-public final class MosaicSource implements ImageSource {
+public final class MosaicSource extends GeneratedSource {
     public static final int BACKGROUND_CLASS = FashionMnist.CLASS_NAMES.size();
     public static final int NUM_CLASSES = BACKGROUND_CLASS + 1;
     /** Item pixels at or below this grey level count as background: the items' own dark margins. */
@@ -18,43 +18,23 @@ public final class MosaicSource implements ImageSource {
     private final FashionMnist train;
     private final FashionMnist test;
     private final int canvas;
-    private final long count;
-    private final long seed;
-    private long next;
 
     /**
      * @param canvas side of the square canvas in pixels (at least 28)
      * @param count  how many mosaics to make
      */
     public MosaicSource(FashionMnist train, FashionMnist test, int canvas, long count, long seed) {
+        super(count, seed, 1_000_003L);
         if (canvas < FashionMnist.SIDE) {
-            throw new IllegalArgumentException("--canvas must be at least " + FashionMnist.SIDE + ", got " + canvas);
+            throw new IllegalArgumentException("--side (the mosaic canvas) must be at least " + FashionMnist.SIDE + ", got " + canvas);
         }
         this.train = train;
         this.test = test;
         this.canvas = canvas;
-        this.count = count;
-        this.seed = seed;
-    }
-
-    public static Split splitOf(long index) {
-        return index % 5 == 4 ? Split.TEST : Split.TRAIN;
     }
 
     @Override
-    public long size() {
-        return count;
-    }
-
-    @Override
-    public boolean hasNext() {
-        return next < count;
-    }
-
-    @Override
-    public SourceImage next() {
-        long index = next++;
-        SplittableRandom random = new SplittableRandom(seed * 1_000_003L + index);
+    SourceImage generate(long index, SplittableRandom random) {
         Split split = splitOf(index);
         FashionMnist items = split == Split.TEST ? test : train;
         byte[] pixels = new byte[canvas * canvas];
@@ -80,8 +60,8 @@ public final class MosaicSource implements ImageSource {
         }
         SourceImage.PixelMask mask = new SourceImage.PixelMask(canvas, canvas, NUM_CLASSES, classes);
         int dominant = mask.largestClassExcept(BACKGROUND_CLASS);
-        return new SourceImage("mosaic-" + seed + "-" + index, pixels, "raw-gray8", canvas, canvas, dominant,
+        return new SourceImage("mosaic-" + seed() + "-" + index, pixels, "raw-gray8", canvas, canvas, dominant,
                 FashionMnist.CLASS_NAMES.get(dominant), mask,
-                split, "mosaic:" + seed + "/" + index);
+                split, "mosaic:" + seed() + "/" + index);
     }
 }

@@ -15,42 +15,26 @@ import java.util.SplittableRandom;
  * textured background, with a per-pixel mask and the class of the largest shape as the label. Encoded
  * as PNG so the stream exercises real decoding. Deterministic from the seed; every fifth is a test image.
  */
-public final class SyntheticSource implements ImageSource {
+public final class SyntheticSource extends GeneratedSource {
     public static final List<String> CLASS_NAMES = List.of("disk", "square", "triangle", "ring");
     public static final int BACKGROUND_CLASS = CLASS_NAMES.size();
     public static final int NUM_CLASSES = BACKGROUND_CLASS + 1;
 
     private final int side;
-    private final long count;
-    private final long seed;
     private final boolean labelled;
-    private long next;
 
     /** {@code labelled}: evaluation records (split set); otherwise plain stream images. */
     public SyntheticSource(int side, long count, long seed, boolean labelled) {
+        super(count, seed, 7_919L);
         if (side < 8) {
             throw new IllegalArgumentException("synthetic image side must be at least 8, got " + side);
         }
         this.side = side;
-        this.count = count;
-        this.seed = seed;
         this.labelled = labelled;
     }
 
     @Override
-    public long size() {
-        return count;
-    }
-
-    @Override
-    public boolean hasNext() {
-        return next < count;
-    }
-
-    @Override
-    public SourceImage next() {
-        long index = next++;
-        SplittableRandom random = new SplittableRandom(seed * 7_919L + index);
+    SourceImage generate(long index, SplittableRandom random) {
         BufferedImage image = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
         byte[] classes = new byte[side * side];
         int base = random.nextInt(80);
@@ -79,10 +63,10 @@ public final class SyntheticSource implements ImageSource {
         }
         SourceImage.PixelMask mask = new SourceImage.PixelMask(side, side, NUM_CLASSES, classes);
         int dominant = mask.largestClassExcept(BACKGROUND_CLASS);
-        Split split = labelled ? (index % 5 == 4 ? Split.TEST : Split.TRAIN) : null;
-        return new SourceImage("synthetic-" + seed + "-" + index, png(image), "png", side, side, dominant,
+        Split split = labelled ? splitOf(index) : null;
+        return new SourceImage("synthetic-" + seed() + "-" + index, png(image), "png", side, side, dominant,
                 CLASS_NAMES.get(dominant), mask, split,
-                "synthetic:" + seed + "/" + index);
+                "synthetic:" + seed() + "/" + index);
     }
 
     private static boolean inside(int shape, int dx, int dy, int r) {

@@ -116,4 +116,21 @@ class EmbeddedKafkaTest {
                 Set.copyOf(values));
         assertTrue(values.stream().noneMatch(v -> v.startsWith("ABORTED")));
     }
+
+    @Test
+    void aBrokerRestartedOnItsDataDirectoryKeepsTopicsAndRecords(@TempDir Path own) throws Exception {
+        ImageRecord image = SampleRecords.image("survives-restart");
+        try (EmbeddedKafka first = EmbeddedKafka.start(own)) {
+            TopicAdmin.ensureTopics(first.settings(), List.of(Topics.IMAGES_EVAL), Optional.empty());
+            KafkaRoundTrip.produce(first.settings(), Topics.IMAGES_EVAL,
+                    List.of(new ProducerRecord<>(Topics.IMAGES_EVAL.name(), image.getId(), image)));
+        }
+        try (EmbeddedKafka second = EmbeddedKafka.start(own)) {
+            assertEquals(Set.of(), TopicAdmin.ensureTopics(second.settings(), List.of(Topics.IMAGES_EVAL), Optional.empty()),
+                    "the topic is still there");
+            List<ConsumerRecord<String, ImageRecord>> received =
+                    KafkaRoundTrip.consume(second.settings(), Topics.IMAGES_EVAL, 1, Duration.ofSeconds(30));
+            assertEquals(List.of(image), received.stream().map(ConsumerRecord::value).toList());
+        }
+    }
 }

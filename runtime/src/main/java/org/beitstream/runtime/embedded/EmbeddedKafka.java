@@ -91,12 +91,15 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Formats the storage directory once; a directory formatted earlier is reused as it is. */
     private static void format(Properties props, Path dataDir) throws IOException {
+        if (Files.exists(Path.of(props.getProperty("log.dirs")).resolve("meta.properties"))) {
+            return; // formatted by an earlier start: its cluster id, topics and offsets stay
+        }
         Path configFile = dataDir.resolve("server.properties");
         try (OutputStream out = Files.newOutputStream(configFile)) {
             props.store(out, "embedded KRaft broker");
         }
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int status = StorageTool.execute(new String[] {"format", "--ignore-formatted",
+        int status = StorageTool.execute(new String[] {"format",
                 "--cluster-id", Uuid.randomUuid().toString(), "--config", configFile.toString()},
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         if (status != 0) {

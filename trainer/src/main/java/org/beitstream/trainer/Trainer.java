@@ -253,6 +253,8 @@ public final class Trainer {
             if (result.skipped()) {
                 skippedNonFinite++;
                 if (++consecutiveNonFinite >= config.maxConsecutiveNonFinite()) {
+                    // The last good checkpoint may still be on its way up: name it only once it is published.
+                    uploader.close(FINAL_UPLOAD_WAIT);
                     throw new DivergedException("the loss was not finite for " + consecutiveNonFinite
                             + " consecutive steps (up to step " + step + "); training diverged. The newest "
                             + "checkpoint is the last good one"

@@ -178,6 +178,38 @@ class TrainerTest {
     }
 
     @Test
+    void aBrokerRestartMidRunIsSurvived() throws Exception {
+        Path brokerDir = dir.resolve("own-broker");
+        EmbeddedKafka broker = EmbeddedKafka.start(brokerDir);
+        int port = Integer.parseInt(broker.bootstrapServers().substring(broker.bootstrapServers().lastIndexOf(':') + 1));
+        TopicAdmin.ensureTopics(broker.settings(), Topics.ALL, Optional.empty());
+        SyntheticImages.produce(broker.settings(), SyntheticImages.TINY, "img", "v1", IMAGES, 1);
+        try (EmbeddedObjectStore s3 = EmbeddedObjectStore.start(dir);
+             ObjectStore store = bucket(s3)) {
+            AtomicLong reachedStep = new AtomicLong();
+            CompletableFuture<Trainer.Outcome> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new Trainer(config("broker-restart", 1e-3, 30, 5, 3, 5), broker.settings(), store,
+                            m -> reachedStep.set(m.step()), FAST_RETRY).run();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            await("training before the restart", Duration.ofSeconds(90), () -> reachedStep.get() >= 6 || run.isDone());
+            assertFalse(run.isDone(), "the run must still be going when the broker goes down");
+            broker.close();
+            try (EmbeddedKafka restarted = EmbeddedKafka.start(brokerDir, port);
+                 NDManager manager = NDManager.newBaseManager()) {
+                Trainer.Outcome outcome = run.get(180, TimeUnit.SECONDS);
+                assertEquals(30, outcome.lastStep(), "the run reaches its last step across the restart");
+                assertEquals(30, outcome.lastCheckpoint().orElseThrow());
+                assertEquals(30 * BATCH, sum(new Checkpoints(store, "broker-restart").loadNewest(manager)
+                        .orElseThrow().state().offsets()), "every image was read once, none twice, across the restart");
+            }
+        }
+    }
+
+    @Test
     void aDivergingRunStopsWithAClearErrorAndKeepsItsLastGoodCheckpoint() throws Exception {
         try (EmbeddedObjectStore s3 = EmbeddedObjectStore.start(dir);
              ObjectStore store = bucket(s3);

@@ -46,5 +46,5 @@ workers+=($!)
 "$bs" trainer --run-id pipeline-run --minutes "$trainer_minutes" --warmup-steps 50 --checkpoint-every-steps 100 \
   --metrics-every-steps 20 2>&1 | tee "$work/trainer.log" | grep -E '^trainer:|resumed run' || true
 "$bs" evaluator --once --max-train 3000 --max-test 1000
-echo "pipeline: done; checkpoints under s3://$S3_BUCKET/runs/pipeline-run/ (stopped with the infrastructure;"
-echo "          rerun with the same data directory to keep them: $work/data)"
+echo "pipeline: done. Broker logs and objects (checkpoints under runs/pipeline-run/) stay in $work/data;"
+echo "          ./beit-stream infra --data-dir $work/data serves them again."

@@ -1,5 +1,7 @@
 package org.beitstream.model.beit;
 
+import org.beitstream.model.vit.VitGeometry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
@@ -56,20 +58,9 @@ public record BeitConfig(int imgSize, int patchSize, int inChans, int embedDim, 
             "base", BASE, "large", LARGE, "fmnist-tiny", FMNIST_TINY, "fmnist-small", FMNIST_SMALL);
 
     public BeitConfig {
-        positive("img_size", imgSize);
-        positive("patch_size", patchSize);
-        positive("in_chans", inChans);
-        positive("embed_dim", embedDim);
-        positive("depth", depth);
-        positive("num_heads", numHeads);
-        positive("head_layers", headLayers);
-        positive("vocab_size", vocabSize);
-        if (imgSize % patchSize != 0) {
-            throw new IllegalArgumentException("img_size " + imgSize + " must be a multiple of patch_size " + patchSize);
-        }
-        if (embedDim % numHeads != 0) {
-            throw new IllegalArgumentException("embed_dim " + embedDim + " must be divisible by num_heads " + numHeads);
-        }
+        VitGeometry.check(imgSize, patchSize, inChans, embedDim, depth, numHeads);
+        VitGeometry.positive("head_layers", headLayers);
+        VitGeometry.positive("vocab_size", vocabSize);
         if (!(mlpRatio > 0) || (int) (embedDim * mlpRatio) < 1) {
             throw new IllegalArgumentException("mlp_ratio must give a hidden width >= 1, got " + mlpRatio);
         }
@@ -88,12 +79,6 @@ public record BeitConfig(int imgSize, int patchSize, int inChans, int embedDim, 
                                      double initValues) {
         return new BeitConfig(img, patch, chans, dim, depth, heads, 4.0, early, 2, 8192, initValues,
                 true, false, false, true, 0.02);
-    }
-
-    private static void positive(String name, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(name + " must be > 0, got " + value);
-        }
     }
 
     /** A named preset: {@code base}, {@code large}, {@code fmnist-tiny}, {@code fmnist-small}. */

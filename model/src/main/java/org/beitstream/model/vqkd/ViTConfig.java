@@ -1,5 +1,7 @@
 package org.beitstream.model.vqkd;
 
+import org.beitstream.model.vit.VitGeometry;
+
 /**
  * One of VQ-KD's two transformers, with the arguments of the authors' {@code VisionTransformer} that VQ-KD
  * sets ({@code get_model_default_params}); the rest is fixed by VQ-KD: absolute position embedding, no
@@ -11,18 +13,7 @@ public record ViTConfig(int imgSize, int patchSize, int inChans, int embedDim, i
                         double mlpRatio, boolean qkvBias, float initValues, float layerNormEps) {
 
     public ViTConfig {
-        positive("img_size", imgSize);
-        positive("patch_size", patchSize);
-        positive("in_chans", inChans);
-        positive("embed_dim", embedDim);
-        positive("depth", depth);
-        positive("num_heads", numHeads);
-        if (imgSize % patchSize != 0) {
-            throw new IllegalArgumentException("img_size " + imgSize + " is not a multiple of patch_size " + patchSize);
-        }
-        if (embedDim % numHeads != 0) {
-            throw new IllegalArgumentException("embed_dim " + embedDim + " is not divisible by num_heads " + numHeads);
-        }
+        VitGeometry.check(imgSize, patchSize, inChans, embedDim, depth, numHeads);
         if (!(mlpRatio > 0)) {
             throw new IllegalArgumentException("mlp_ratio must be positive, got " + mlpRatio);
         }
@@ -50,9 +41,4 @@ public record ViTConfig(int imgSize, int patchSize, int inChans, int embedDim, i
         return gridSize() * gridSize();
     }
 
-    private static void positive(String name, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(name + " must be at least 1, got " + value);
-        }
-    }
 }

@@ -16,7 +16,7 @@ final class PeakFlops {
 
     /** FLOP/s of {@code n x n} matrix products on the device of {@code parent}. */
     static double measure(NDManager parent) {
-        int n = parent.getDevice().isGpu() ? 4096 : 512;
+        int n = parent.getDevice().isGpu() ? 4096 : 1024;
         try (NDManager manager = parent.newSubManager()) {
             NDArray a = manager.randomUniform(-1, 1, new Shape(n, n));
             NDArray b = manager.randomUniform(-1, 1, new Shape(n, n));

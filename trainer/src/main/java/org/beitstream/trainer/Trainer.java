@@ -223,7 +223,7 @@ public final class Trainer {
         BeitConfig model = start.model();
         MetricsWindow window = new MetricsWindow(config.runId(),
                 MimTrainingStep.flopsPerImage(model, config.maskedPatchesPerImage()).training(),
-                PeakFlops.measure(manager));
+                () -> PeakFlops.measure(manager));
         long deadline = config.limits().maxDuration().isZero() ? Long.MAX_VALUE
                 : System.nanoTime() + config.limits().maxDuration().toNanos();
         long step = start.step();

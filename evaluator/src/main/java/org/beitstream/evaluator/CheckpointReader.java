@@ -11,6 +11,7 @@ import org.beitstream.model.io.Safetensors;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.runtime.storage.PublishedSets;
 import org.beitstream.schemas.CheckpointAnnouncement;
+import org.beitstream.schemas.CheckpointLayout;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -23,9 +24,6 @@ import java.util.Optional;
  * architecture and the backbone's tensors are read; both are checked against the manifest's sha256.
  */
 final class CheckpointReader {
-    /** Object names inside a checkpoint, as the trainer's {@code Checkpoints} writes them. */
-    static final String MODEL = "model.safetensors";
-    static final String STATE = "state.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectStore store;
@@ -53,12 +51,12 @@ final class CheckpointReader {
         if (manifest.isEmpty()) {
             return Optional.empty();
         }
-        JsonNode state = JSON.readTree(sets.readVerified(manifest.get(), STATE));
-        BeitConfig config = JSON.treeToValue(state.get("model"), BeitConfig.class);
+        JsonNode state = JSON.readTree(sets.readVerified(manifest.get(), CheckpointLayout.STATE));
+        BeitConfig config = JSON.treeToValue(state.get(CheckpointLayout.STATE_MODEL_FIELD), BeitConfig.class);
         BeitPretrainingModel model = BeitPretrainingModel.forLoading(config, manager, DataType.FLOAT32);
-        byte[] weights = sets.readVerified(manifest.get(), MODEL);
+        byte[] weights = sets.readVerified(manifest.get(), CheckpointLayout.MODEL);
         BeitWeights.loadBackbone(model, Safetensors.read(new ByteArrayInputStream(weights), manager,
-                manifest.get().prefix() + MODEL));
+                manifest.get().prefix() + CheckpointLayout.MODEL));
         return Optional.of(model);
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.beitstream.model.beit.BeitConfig;
 import org.beitstream.schemas.Topics;
+import org.beitstream.schemas.CheckpointLayout;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -50,7 +51,7 @@ record CheckpointState(String runId, long step, long optimizerSteps, String toke
                 .put("scheme", "per batch: SplittableRandom(mix(seed, stream, batch index)), streams MASKS and REPLAY")
                 .put("seed", seed)
                 .put("nextBatchIndex", step);
-        root.set("model", JSON.valueToTree(model));
+        root.set(CheckpointLayout.STATE_MODEL_FIELD, JSON.valueToTree(model));
         root.set("config", config);
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
     }
@@ -64,7 +65,7 @@ record CheckpointState(String runId, long step, long optimizerSteps, String toke
         return new CheckpointState(root.get("runId").asText(), root.get("step").asLong(),
                 root.get("optimizerSteps").asLong(), root.get("tokenizerVersion").asText(), offsets,
                 root.path("rng").get("seed").asLong(), root.get("loss").asDouble(),
-                JSON.treeToValue(root.get("model"), BeitConfig.class), root.get("config"),
+                JSON.treeToValue(root.get(CheckpointLayout.STATE_MODEL_FIELD), BeitConfig.class), root.get("config"),
                 Instant.parse(root.get("createdAt").asText()));
     }
 }

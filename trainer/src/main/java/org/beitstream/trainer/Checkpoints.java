@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import org.beitstream.model.io.Safetensors;
 import org.beitstream.runtime.storage.ObjectInfo;
 import org.beitstream.runtime.storage.ObjectStore;
+import org.beitstream.schemas.CheckpointLayout;
 import org.beitstream.runtime.storage.PublishedSets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,9 +31,6 @@ import java.util.TreeSet;
  */
 final class Checkpoints {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
-    static final String MODEL = "model.safetensors";
-    static final String OPTIMIZER = "optimizer.safetensors";
-    static final String STATE = "state.json";
 
     private final ObjectStore store;
     private final PublishedSets sets;
@@ -66,9 +64,9 @@ final class Checkpoints {
 
     PublishedSets.Manifest publish(Snapshot snapshot) throws IOException {
         return sets.publish(snapshot.prefix(), List.of(
-                        PublishedSets.Part.of(MODEL, snapshot.model()),
-                        PublishedSets.Part.of(OPTIMIZER, snapshot.optimizer()),
-                        PublishedSets.Part.of(STATE, snapshot.state().toJson())),
+                        PublishedSets.Part.of(CheckpointLayout.MODEL, snapshot.model()),
+                        PublishedSets.Part.of(CheckpointLayout.OPTIMIZER, snapshot.optimizer()),
+                        PublishedSets.Part.of(CheckpointLayout.STATE, snapshot.state().toJson())),
                 Map.of("runId", runId, "step", Long.toString(snapshot.state().step())));
     }
 
@@ -98,8 +96,9 @@ final class Checkpoints {
     }
 
     Loaded load(PublishedSets.Manifest manifest, NDManager manager) throws IOException {
-        CheckpointState state = CheckpointState.fromJson(sets.readVerified(manifest, STATE));
-        return new Loaded(manifest, state, tensors(manifest, MODEL, manager), tensors(manifest, OPTIMIZER, manager));
+        CheckpointState state = CheckpointState.fromJson(sets.readVerified(manifest, CheckpointLayout.STATE));
+        return new Loaded(manifest, state, tensors(manifest, CheckpointLayout.MODEL, manager),
+                tensors(manifest, CheckpointLayout.OPTIMIZER, manager));
     }
 
     /** The weights of a published checkpoint under any prefix (to start a new run from another run's checkpoint). */
@@ -107,7 +106,7 @@ final class Checkpoints {
         String normalised = prefix.endsWith("/") ? prefix : prefix + "/";
         PublishedSets.Manifest manifest = sets.read(normalised)
                 .orElseThrow(() -> new IOException("no complete checkpoint under " + normalised));
-        return tensors(manifest, MODEL, manager);
+        return tensors(manifest, CheckpointLayout.MODEL, manager);
     }
 
     private Map<String, NDArray> tensors(PublishedSets.Manifest manifest, String name, NDManager manager)

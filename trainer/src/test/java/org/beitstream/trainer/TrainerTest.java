@@ -14,6 +14,7 @@ import org.beitstream.runtime.kafka.TopicAdmin;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.runtime.storage.PublishedSets;
 import org.beitstream.schemas.CheckpointAnnouncement;
+import org.beitstream.schemas.CheckpointLayout;
 import org.beitstream.schemas.Topics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -169,7 +170,7 @@ class TrainerTest {
                 assertEquals(40, outcome.lastCheckpoint().orElseThrow(), "the final checkpoint is uploaded");
                 PublishedSets sets = new PublishedSets(store);
                 for (PublishedSets.Manifest manifest : checkpoints.list()) {
-                    for (String part : List.of(Checkpoints.MODEL, Checkpoints.OPTIMIZER, Checkpoints.STATE)) {
+                    for (String part : List.of(CheckpointLayout.MODEL, CheckpointLayout.OPTIMIZER, CheckpointLayout.STATE)) {
                         sets.readVerified(manifest, part); // complete and intact
                     }
                 }

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {InfraCommand.class, SetupCommand.class, IngestCommand.class, TrainTokenizerCommand.class,
                 TokenizerWorkerCommand.class, TrainerCommand.class, EvaluatorCommand.class, ConformanceCommand.class,
                 BenchCommand.class,
+                DashboardCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BeitStream implements Runnable {
 

@@ -25,7 +25,7 @@ class CommandLineTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String command : new String[] {"infra", "setup", "conformance", "train-tokenizer"}) {
+        for (String command : new String[] {"infra", "setup", "conformance", "train-tokenizer", "dashboard"}) {
             Run help = run(command, "--help");
             assertEquals(0, help.exitCode(), command);
             assertTrue(help.out().contains("Usage: beit-stream " + command), help.out());
@@ -42,6 +42,13 @@ class CommandLineTest {
         Run badBucket = run("setup", "--kafka-bootstrap", "127.0.0.1:9092", "--s3-endpoint", "http://127.0.0.1:9000",
                 "--s3-access-key", "a", "--s3-secret-key", "b", "--s3-bucket", "Not_A_Bucket");
         assertTrue(badBucket.err().contains("S3_BUCKET (--s3-bucket)"), badBucket.err());
+    }
+
+    @Test
+    void dashboardNamesABadPortBeforeConnecting() {
+        Run bad = run("dashboard", "--kafka-bootstrap", "127.0.0.1:1", "--port", "70000");
+        assertEquals(CommandLine.ExitCode.USAGE, bad.exitCode());
+        assertTrue(bad.err().contains("--port: must be in 0..65535 (0: any free port), got 70000"), bad.err());
     }
 
     @Test

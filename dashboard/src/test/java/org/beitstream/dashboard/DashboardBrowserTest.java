@@ -55,8 +55,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The dashboard in a real headless Chromium, fed by a short real run on the embedded broker and S3 server: ingest
  * writes images, a tokenizer is trained on them and published, the worker tokenizes them, the trainer trains a
- * small model and checkpoints it, the evaluator scores the checkpoint against its baseline. The page must show all
- * of it, as published, and then take a new record live, without being reloaded.
+ * small model and checkpoints it, the evaluator scores the checkpoint against its baseline. The page, open from
+ * the start, must show all of it as published; reloaded, the same from its snapshot; then a new record, live.
  */
 class DashboardBrowserTest {
     private static final String RUN = "dash-run";
@@ -77,10 +77,19 @@ class DashboardBrowserTest {
     Path dir;
 
     @Test
-    void thePageShowsARealRunAndTakesNewRecordsLive() throws Exception {
+    void thePageFollowsARealRunLiveShowsItsHistoryWhenOpenedAfterAndTakesNewRecords() throws Exception {
         try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir.resolve("infra"), 0, 0,
                 EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "dashboard"));
-             ObjectStore store = new ObjectStore(infra.s3())) {
+             ObjectStore store = new ObjectStore(infra.s3());
+             Dashboard dashboard = Dashboard.start(DashboardConfig.of("127.0.0.1", 0), infra.kafka());
+             HeadlessChromium chromium = HeadlessChromium.start(dir.resolve("chromium-profile"), 1440, 1000)) {
+            chromium.driver().get(dashboard.url().toString());
+            waitFor(chromium, "the empty state", () -> "live".equals(attribute(chromium, "#status", "data-state"))
+                    && "0".equals(attribute(chromium, "#chart-loss", "data-points")));
+            assertTrue(text(chromium, "#chart-loss").contains("no metrics.train records yet"));
+            assertTrue(text(chromium, "#images").contains("No tokenized image yet"));
+
+            // The run, while the page is open: every record reaches it as an event.
             ingestStreamImages(infra, 0, FIRST_IMAGES);
             ingestEvaluationImages(infra);
             new TokenizerTrainer(infra.kafka(), store, Clock.systemUTC()).train(new TrainingSettings(
@@ -93,31 +102,34 @@ class DashboardBrowserTest {
             new Evaluator(EvaluatorConfig.defaults().withLimits(200, 100), infra.kafka(), store,
                     outcome -> scores.addAll(outcome.published())).run(true);
             assertEquals(STEPS, trained.size());
+            showsTheRun(chromium, trained.get(STEPS - 1), scores);
 
-            try (Dashboard dashboard = Dashboard.start(DashboardConfig.of("127.0.0.1", 0), infra.kafka());
-                 HeadlessChromium chromium = HeadlessChromium.start(dir.resolve("chromium-profile"), 1440, 1000)) {
-                chromium.driver().get(dashboard.url().toString());
-                showsTheTraining(chromium, trained.get(STEPS - 1));
-                showsTheTokenizer(chromium);
-                showsTheEvaluation(chromium, scores);
-                showsTheTokenizedImages(chromium);
+            // A page opened afterwards gets the same from the snapshot.
+            chromium.driver().navigate().refresh();
+            showsTheRun(chromium, trained.get(STEPS - 1), scores);
 
-                chromium.script("window.sameDocument = true");
-                TrainMetrics next = nextRecord(trained.get(STEPS - 1));
-                try (MetricsPublisher publisher = new MetricsPublisher(infra.kafka(), Topics.METRICS_TRAIN, "test")) {
-                    publisher.publish(RUN, next);
-                }
-                waitFor(chromium, "the new step live", () -> String.valueOf(STEPS + 1)
-                        .equals(attribute(chromium, "#chart-loss li[data-field='lossMim']", "data-last-x")));
-                assertEquals(next.lossMim(), number(chromium, "#chart-loss li[data-field='lossMim']", "data-last-y"));
-                assertEquals(String.valueOf(STEPS + 1), text(chromium, "#kpi-step .value"));
-                assertEquals(true, chromium.script("return window.sameDocument === true"),
-                        "the update came through the event stream, not a reload");
-                chromium.screenshot(Path.of("target", "dashboard-screenshot.png"));
-
-                servesTheApi(dashboard.url());
+            chromium.script("window.sameDocument = true");
+            TrainMetrics next = nextRecord(trained.get(STEPS - 1));
+            try (MetricsPublisher publisher = new MetricsPublisher(infra.kafka(), Topics.METRICS_TRAIN, "test")) {
+                publisher.publish(RUN, next);
             }
+            waitFor(chromium, "the new step live", () -> String.valueOf(STEPS + 1)
+                    .equals(attribute(chromium, "#chart-loss li[data-field='lossMim']", "data-last-x")));
+            assertEquals(next.lossMim(), number(chromium, "#chart-loss li[data-field='lossMim']", "data-last-y"));
+            assertEquals(String.valueOf(STEPS + 1), text(chromium, "#kpi-step .value"));
+            assertEquals(true, chromium.script("return window.sameDocument === true"),
+                    "the update came through the event stream, not a reload");
+            chromium.screenshot(Path.of("target", "dashboard-screenshot.png"));
+
+            servesTheApi(dashboard.url());
         }
+    }
+
+    private static void showsTheRun(HeadlessChromium chromium, TrainMetrics last, List<EvalMetrics> scores) {
+        showsTheTraining(chromium, last);
+        showsTheTokenizer(chromium);
+        showsTheEvaluation(chromium, scores);
+        showsTheTokenizedImages(chromium);
     }
 
     private static void ingestStreamImages(EmbeddedInfra infra, long seed, int count) {

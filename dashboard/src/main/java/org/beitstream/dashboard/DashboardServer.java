@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * own, at most {@link #MAX_STREAMS} at once.
  */
 final class DashboardServer implements AutoCloseable {
-    static final int MAX_STREAMS = 32;
+    private static final int MAX_STREAMS = 32;
     /** Events a browser may fall behind by before it is dropped (and reconnects to a fresh snapshot). */
     private static final int STREAM_BACKLOG = 4096;
     /** A comment line this often: proxies keep the stream open and a vanished browser is noticed. */
@@ -74,7 +74,13 @@ final class DashboardServer implements AutoCloseable {
                     exchange.getResponseHeaders().set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
                     reply(exchange, 200, "text/html; charset=utf-8", page);
                 }
-                case "/events" -> stream(exchange);
+                case "/events" -> {
+                    if ("HEAD".equals(exchange.getRequestMethod())) {
+                        reply(exchange, 200, "text/event-stream", new byte[0]);
+                    } else {
+                        stream(exchange);
+                    }
+                }
                 case "/api/snapshot" -> reply(exchange, 200, "application/json",
                         DashboardState.write(state.snapshot()).getBytes(StandardCharsets.UTF_8));
                 case "/health" -> {

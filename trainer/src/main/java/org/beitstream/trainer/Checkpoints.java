@@ -42,11 +42,12 @@ final class Checkpoints {
         this.runId = runId;
     }
 
-    static String runPrefix(String runId) {
+    public static String runPrefix(String runId) {
         return "runs/" + runId + "/checkpoints/";
     }
 
-    static String prefix(String runId, long step) {
+    /** Where the checkpoint of {@code step} of a run is published. */
+    public static String prefix(String runId, long step) {
         return runPrefix(runId) + String.format(Locale.ROOT, "step-%012d/", step);
     }
 

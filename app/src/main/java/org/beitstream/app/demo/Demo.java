@@ -18,7 +18,7 @@ import org.beitstream.tokenizer.worker.TokenizerWorker;
 import org.beitstream.tokenizer.worker.WorkerConfig;
 import org.beitstream.tokenizer.worker.WorkerMetrics;
 import org.beitstream.tokenizer.worker.WorkerMetricsReporter;
-import org.beitstream.trainer.Checkpoints;
+import org.beitstream.schemas.CheckpointLayout;
 import org.beitstream.trainer.Trainer;
 import org.beitstream.trainer.TrainerConfig;
 
@@ -133,7 +133,7 @@ public final class Demo {
                 log.println("demo: the stream stopped early: " + feeder.failure().getMessage());
             }
             status.phase(stopRequested ? "stopped" : "done");
-            return DemoSummary.of(status, data, plan, elapsed(), runId, infra.s3().uriOf(Checkpoints.runPrefix(runId)),
+            return DemoSummary.of(status, data, plan, elapsed(), runId, infra.s3().uriOf(CheckpointLayout.runPrefix(runId)),
                     options.dataDir(), feeder.produced(), stopRequested);
         } finally {
             ticker.shutdownNow();

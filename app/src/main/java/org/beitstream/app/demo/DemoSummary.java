@@ -5,7 +5,7 @@ import org.beitstream.evaluator.Evaluator;
 import org.beitstream.evaluator.Metric;
 import org.beitstream.tokenizer.training.TokenizerTrainer;
 import org.beitstream.tokenizer.training.TrainingMetrics;
-import org.beitstream.trainer.Checkpoints;
+import org.beitstream.schemas.CheckpointLayout;
 import org.beitstream.trainer.TrainMetrics;
 
 import java.nio.file.Path;
@@ -108,7 +108,7 @@ public record DemoSummary(boolean fashionMnist, Duration elapsed, Duration plann
             }
         }
         out.append('\n');
-        row(out, "checkpoints", checkpointsUri + (steps > 0 ? " (newest: " + Checkpoints.prefix(runId, steps) + ")" : ""));
+        row(out, "checkpoints", checkpointsUri + (steps > 0 ? " (newest: " + CheckpointLayout.prefix(runId, steps) + ")" : ""));
         row(out, "stored in", dataDir + " (serve it again: ./beit-stream infra --data-dir " + dataDir + ")");
         return out.toString();
     }

@@ -9,7 +9,7 @@ import org.beitstream.runtime.embedded.EmbeddedInfra;
 import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.schemas.Topics;
-import org.beitstream.trainer.Checkpoints;
+import org.beitstream.schemas.CheckpointLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,13 +55,13 @@ class DemoTest {
         String table = summary.render();
         assertTrue(table.contains("linear probe accuracy, fashion-mnist"), table);
         assertTrue(table.contains("segmentation mIoU, mosaic"), table);
-        assertTrue(table.contains(Checkpoints.prefix(summary.runId(), step)), table);
+        assertTrue(table.contains(CheckpointLayout.prefix(summary.runId(), step)), table);
 
         // The data directory serves the run again: its checkpoint and its metrics.eval records are there.
         try (EmbeddedInfra again = EmbeddedInfra.start(new EmbeddedInfra.Options(dir, 0, 0,
                 EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "beit-stream"));
              ObjectStore store = new ObjectStore(again.s3())) {
-            String checkpoint = Checkpoints.prefix(summary.runId(), step) + "MANIFEST.json";
+            String checkpoint = CheckpointLayout.prefix(summary.runId(), step) + "MANIFEST.json";
             assertTrue(store.stat(checkpoint).isPresent(), checkpoint + " is not in the object store");
             List<ConsumerRecord<String, JsonNode>> metrics = KafkaRoundTrip.consume(again.kafka(), Topics.METRICS_EVAL,
                     r -> r.value().get("runId").asText().equals(summary.runId()) && r.value().get("step").asLong() == step,

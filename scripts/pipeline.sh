@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole pipeline on this machine, through the ./beit-stream commands: embedded Kafka + S3, ingest of
 # Fashion-MNIST (stream and labelled evaluation sets), tokenizer training, the exactly-once tokenizer
-# worker, continual pretraining, and the evaluator's probes of the checkpoints. Until `./beit-stream demo`
-# runs all of it in one process, this script is the one-command way to see the system work end to end.
+# worker, continual pretraining, and the evaluator's probes of the checkpoints: one process per service, as a
+# deployment runs them (`./beit-stream demo` runs the same in one process, within a time budget).
 #
 # Usage: scripts/pipeline.sh [tokenizer-minutes=3] [trainer-minutes=6] [stream-images=20000]
 # Needs the Debian package dataset-fashion-mnist; without it the synthetic source is used instead.

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         version = "beit-stream 0.1.0",
         description = "Kafka-streamed online tokenization and continual BEiT v2 pretraining.",
         subcommands = {InfraCommand.class, SetupCommand.class, IngestCommand.class, TrainTokenizerCommand.class,
-                TokenizerWorkerCommand.class, TrainerCommand.class, EvaluatorCommand.class, ConformanceCommand.class,
+                TokenizerWorkerCommand.class, TrainerCommand.class, EvaluatorCommand.class, DemoCommand.class,
+                ConformanceCommand.class,
                 BenchCommand.class,
                 DashboardCommand.class,
                 CommandLine.HelpCommand.class})

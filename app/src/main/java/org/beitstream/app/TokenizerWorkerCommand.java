@@ -1,12 +1,11 @@
 package org.beitstream.app;
 
 import org.beitstream.runtime.images.ImageDecoder;
-import org.beitstream.runtime.metrics.MetricsPublisher;
 import org.beitstream.runtime.storage.ObjectStore;
-import org.beitstream.schemas.Topics;
 import org.beitstream.tokenizer.worker.TokenizerWorker;
 import org.beitstream.tokenizer.worker.WorkerConfig;
 import org.beitstream.tokenizer.worker.WorkerMetrics;
+import org.beitstream.tokenizer.worker.WorkerMetricsReporter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,9 +17,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /** Runs a tokenizer worker until stopped. */
 @Command(name = "tokenizer-worker", mixinStandardHelpOptions = true,
@@ -63,22 +59,14 @@ final class TokenizerWorkerCommand implements Callable<Integer> {
         WorkerMetrics metrics = new WorkerMetrics(instance);
         CountDownLatch stopped = new CountDownLatch(1);
         try (ObjectStore store = new ObjectStore(connection.s3());
-             MetricsPublisher publisher = new MetricsPublisher(connection.kafka(), Topics.METRICS_TOKENIZER, instance);
              TokenizerWorker worker = TokenizerWorker.start(config, connection.kafka(), store, metrics,
-                     Duration.ofSeconds(waitForTokenizerSeconds))) {
-            ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
-            reporter.scheduleAtFixedRate(() -> metrics.closeWindow(worker.codebookSize())
-                            .ifPresent(window -> {
-                                publisher.publish(instance, window);
-                                System.err.printf("tokenizer-worker: %.0f images/s, batch p50 %.0f ms, %d codes used (%s)%n",
-                                        window.get("imagesPerSecond").asDouble(), window.get("batchLatencyP50Ms").asDouble(),
-                                        window.get("codesUsed").asInt(), window.get("tokenizerVersion").asText());
-                            }),
-                    metricsIntervalSeconds, metricsIntervalSeconds, TimeUnit.SECONDS);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                reporter.shutdownNow();
-                stopped.countDown();
-            }));
+                     Duration.ofSeconds(waitForTokenizerSeconds));
+             WorkerMetricsReporter reporter = new WorkerMetricsReporter(connection.kafka(), instance, metrics, worker,
+                     Duration.ofSeconds(metricsIntervalSeconds), window -> System.err.printf(
+                     "tokenizer-worker: %.0f images/s, batch p50 %.0f ms, %d codes used (%s)%n",
+                     window.get("imagesPerSecond").asDouble(), window.get("batchLatencyP50Ms").asDouble(),
+                     window.get("codesUsed").asInt(), window.get("tokenizerVersion").asText()))) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
             System.err.println("tokenizer-worker: running with tokenizer " + worker.tokenizerVersion());
             stopped.await();
         }

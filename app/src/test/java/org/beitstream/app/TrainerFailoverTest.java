@@ -13,12 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -55,7 +53,7 @@ class TrainerFailoverTest {
             Path firstLog = dir.resolve("first.log");
             Process first = ChildProcess.start(env, firstLog, trainer);
             try {
-                await("a first checkpoint", Duration.ofSeconds(180), () -> !checkpoints(sets).isEmpty(), firstLog);
+                ChildProcess.await("a first checkpoint", Duration.ofSeconds(180), () -> !checkpoints(sets).isEmpty(), firstLog);
             } finally {
                 first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no final checkpoint
             }
@@ -67,7 +65,7 @@ class TrainerFailoverTest {
             Path secondLog = dir.resolve("second.log");
             Process second = ChildProcess.start(env, secondLog, trainer);
             try {
-                await("the resumed run's next checkpoint", Duration.ofSeconds(180), () -> checkpoints(sets).stream()
+                ChildProcess.await("the resumed run's next checkpoint", Duration.ofSeconds(180), () -> checkpoints(sets).stream()
                         .anyMatch(m -> Long.parseLong(m.metadata().get("step")) > step), secondLog);
                 String log = ChildProcess.output(secondLog);
                 assertTrue(log.contains("resumed run " + RUN + " at step " + step + " "), log);
@@ -113,20 +111,5 @@ class TrainerFailoverTest {
 
     private static long sum(Map<Integer, Long> offsets) {
         return offsets.values().stream().mapToLong(Long::longValue).sum();
-    }
-
-    private static void await(String what, Duration timeout, Supplier<Boolean> condition, Path log)
-            throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        Object monitor = new Object();
-        while (!condition.get()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what + "; the trainer said:\n"
-                        + ChildProcess.output(log));
-            }
-            synchronized (monitor) {
-                monitor.wait(250);
-            }
-        }
     }
 }

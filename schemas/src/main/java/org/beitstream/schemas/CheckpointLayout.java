@@ -15,4 +15,14 @@ public final class CheckpointLayout {
     public static final String STATE_MODEL_FIELD = "model";
 
     private CheckpointLayout() {}
+
+    /** Where every checkpoint of a run is published. */
+    public static String runPrefix(String runId) {
+        return "runs/" + runId + "/checkpoints/";
+    }
+
+    /** Where the checkpoint of {@code step} is published; zero-padded, so listing order is step order. */
+    public static String prefix(String runId, long step) {
+        return runPrefix(runId) + String.format(java.util.Locale.ROOT, "step-%012d/", step);
+    }
 }

@@ -14,7 +14,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -42,18 +41,10 @@ final class Checkpoints {
         this.runId = runId;
     }
 
-    static String runPrefix(String runId) {
-        return "runs/" + runId + "/checkpoints/";
-    }
-
-    static String prefix(String runId, long step) {
-        return runPrefix(runId) + String.format(Locale.ROOT, "step-%012d/", step);
-    }
-
     /** A checkpoint serialised in memory, ready to upload. */
     record Snapshot(CheckpointState state, byte[] model, byte[] optimizer) {
         String prefix() {
-            return Checkpoints.prefix(state.runId(), state.step());
+            return CheckpointLayout.prefix(state.runId(), state.step());
         }
     }
 
@@ -72,7 +63,7 @@ final class Checkpoints {
 
     /** Complete checkpoints of the run, oldest first. */
     List<PublishedSets.Manifest> list() throws IOException {
-        return sets.list(runPrefix(runId));
+        return sets.list(CheckpointLayout.runPrefix(runId));
     }
 
     /**
@@ -128,11 +119,11 @@ final class Checkpoints {
                 .map(PublishedSets.Manifest::prefix).toList();
         String newest = kept.get(kept.size() - 1);
         TreeSet<String> prefixes = new TreeSet<>();
-        for (ObjectInfo object : store.list(runPrefix(runId))) {
-            String rest = object.key().substring(runPrefix(runId).length());
+        for (ObjectInfo object : store.list(CheckpointLayout.runPrefix(runId))) {
+            String rest = object.key().substring(CheckpointLayout.runPrefix(runId).length());
             int slash = rest.indexOf('/');
             if (slash > 0) {
-                prefixes.add(runPrefix(runId) + rest.substring(0, slash + 1));
+                prefixes.add(CheckpointLayout.runPrefix(runId) + rest.substring(0, slash + 1));
             }
         }
         List<String> removed = new ArrayList<>();

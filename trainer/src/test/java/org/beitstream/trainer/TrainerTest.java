@@ -116,7 +116,7 @@ class TrainerTest {
             assertEquals(12, atTwelve.state().optimizerSteps());
             assertEquals(List.of(9L, 12L), checkpoints.list().stream().map(TrainerTest::steps).toList(),
                     "retention keeps the newest two");
-            assertEquals(List.of(), store.list(Checkpoints.prefix("resume", 3)), "older checkpoints are removed");
+            assertEquals(List.of(), store.list(CheckpointLayout.prefix("resume", 3)), "older checkpoints are removed");
 
             List<ConsumerRecord<String, CheckpointAnnouncement>> announced = KafkaRoundTrip.consume(kafka.settings(),
                     Topics.CHECKPOINTS, r -> r.key().startsWith("resume/"), 4, Duration.ofSeconds(30));

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.beitstream.schemas.CheckpointLayout;
 import org.beitstream.model.beit.BeitConfig;
 import org.beitstream.model.beit.BeitPretrainingModel;
 import org.beitstream.model.train.MimTrainingStep;
@@ -85,7 +86,7 @@ public final class BenchTrainerCommand implements Callable<Integer> {
                     trainerRate, trainerRate / bareRate);
             System.out.printf(Locale.ROOT, "checkpoint stall     %8.3f s per checkpoint vs %.3f s per step (%.2f steps)%n",
                     stallSeconds, stepSeconds, stallSeconds / stepSeconds);
-            uploadSpeed(store, "runs/bench-" + (run - 1) + "/checkpoints/");
+            uploadSpeed(store, CheckpointLayout.runPrefix("bench-" + (run - 1)));
         }
         return 0;
     }

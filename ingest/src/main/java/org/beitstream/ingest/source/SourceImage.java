@@ -13,6 +13,11 @@ import org.beitstream.schemas.Split;
 public record SourceImage(String id, byte[] data, String format, int width, int height, Integer label,
                           String labelName, PixelMask mask, Split split, String source) {
 
+    /** The same image under another id (a stream that replays a data set gives each pass its own ids). */
+    public SourceImage withId(String newId) {
+        return new SourceImage(newId, data, format, width, height, label, labelName, mask, split, source);
+    }
+
     /** Per-pixel class indices, row-major, one byte per pixel; {@code numClasses} includes the background. */
     public record PixelMask(int width, int height, int numClasses, byte[] classes) {
         public PixelMask {

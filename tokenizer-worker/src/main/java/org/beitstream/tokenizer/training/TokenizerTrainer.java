@@ -52,11 +52,17 @@ public final class TokenizerTrainer {
     private final KafkaSettings kafka;
     private final ObjectStore store;
     private final Clock clock;
+    private volatile boolean stopRequested;
 
     public TokenizerTrainer(KafkaSettings kafka, ObjectStore store, Clock clock) {
         this.kafka = kafka;
         this.store = store;
         this.clock = clock;
+    }
+
+    /** Ends training after the current step, as if its time were up: what was learnt so far is published. */
+    public void requestStop() {
+        stopRequested = true;
     }
 
     public Outcome train(TrainingSettings settings) throws IOException, InterruptedException, ExecutionException {
@@ -91,7 +97,8 @@ public final class TokenizerTrainer {
                 long step = 0;
                 try (Progress progress = new Progress("train-tokenizer " + settings.version() + " (steps)",
                         settings.maxSteps())) {
-                    while ((settings.maxSteps() == 0 || step < settings.maxSteps()) && System.nanoTime() < deadline) {
+                    while ((settings.maxSteps() == 0 || step < settings.maxSteps()) && System.nanoTime() < deadline
+                            && !stopRequested) {
                         window.add(training.step(batches.next(), settings.batchSize()));
                         step++;
                         progress.step(1);

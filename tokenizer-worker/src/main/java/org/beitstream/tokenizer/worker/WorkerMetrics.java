@@ -20,7 +20,7 @@ public final class WorkerMetrics implements BatchListener {
     private final List<Double> latenciesMs = new ArrayList<>();
     private long images;
     private String version;
-    private long[] codeCounts = new long[0];
+    private CodeHistogram codes = new CodeHistogram();
 
     public WorkerMetrics(String instance) {
         this.instance = instance;
@@ -30,18 +30,11 @@ public final class WorkerMetrics implements BatchListener {
     public synchronized void batchTokenized(String version, int images, long nanos, long[][] tokens) {
         if (!version.equals(this.version)) {
             this.version = version;
-            this.codeCounts = new long[0];
+            this.codes = new CodeHistogram();
         }
         this.images += images;
         latenciesMs.add(nanos / 1e6);
-        for (long[] row : tokens) {
-            for (long code : row) {
-                if (code >= codeCounts.length) {
-                    codeCounts = java.util.Arrays.copyOf(codeCounts, (int) Math.max(code + 1, codeCounts.length * 2L));
-                }
-                codeCounts[(int) code]++;
-            }
-        }
+        codes.add(tokens);
     }
 
     /** The record of the window that ends now (empty if nothing was tokenized), and a fresh window. */
@@ -52,19 +45,7 @@ public final class WorkerMetrics implements BatchListener {
         if (images == 0) {
             return Optional.empty();
         }
-        long total = 0;
-        int used = 0;
-        for (long c : codeCounts) {
-            total += c;
-            used += c > 0 ? 1 : 0;
-        }
-        double entropy = 0;
-        for (long c : codeCounts) {
-            if (c > 0) {
-                double p = (double) c / total;
-                entropy -= p * Math.log(p) / Math.log(2);
-            }
-        }
+        int used = codes.codesUsed();
         List<Double> sorted = new ArrayList<>(latenciesMs);
         Collections.sort(sorted);
         ObjectNode record = JsonNodeFactory.instance.objectNode()
@@ -75,7 +56,7 @@ public final class WorkerMetrics implements BatchListener {
                 .put("codebookSize", codebookSize)
                 .put("codesUsed", used)
                 .put("codebookUsage", (double) used / codebookSize)
-                .put("codeEntropyBits", entropy)
+                .put("codeEntropyBits", codes.entropyBits())
                 .put("imagesPerSecond", images / seconds)
                 .put("images", images)
                 .put("batches", sorted.size())
@@ -83,7 +64,7 @@ public final class WorkerMetrics implements BatchListener {
                 .put("batchLatencyP99Ms", percentile(sorted, 0.99));
         images = 0;
         latenciesMs.clear();
-        codeCounts = new long[0];
+        codes = new CodeHistogram();
         return Optional.of(record);
     }
 

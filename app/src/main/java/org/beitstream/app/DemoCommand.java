@@ -11,12 +11,14 @@ import org.beitstream.app.demo.Demo;
 import org.beitstream.app.demo.DemoPlan;
 import org.beitstream.app.demo.DemoSummary;
 import org.beitstream.ingest.source.FashionMnist;
+import org.beitstream.runtime.config.SettingException;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +28,8 @@ import java.util.concurrent.TimeUnit;
         description = {"The whole pipeline in one process: embedded Kafka and S3, Fashion-MNIST ingest (synthetic",
                 "scenes without it), VQ-KD tokenizer training, the exactly-once tokenizer worker, continual BEiT v2",
                 "pretraining with checkpoints, and the evaluator's probes next to a random-init baseline.",
-                "Phases are planned within --minutes; a summary table ends it. Ctrl-C stops it cleanly."})
+                "Phases are planned within --minutes; a live dashboard shows the run; a summary table ends it.",
+                "Ctrl-C stops it cleanly."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--minutes", defaultValue = "10", description = "Time budget, at least 2 (default: ${DEFAULT-VALUE}).")
     double minutes;
@@ -41,13 +44,24 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "fmnist-tiny", description = "Model and tokenizer preset (default: ${DEFAULT-VALUE}).")
     String preset;
 
+    @Option(names = "--dashboard-port", defaultValue = "8088",
+            description = "Serve the live dashboard on 127.0.0.1 at this port; 0: any free port (default: ${DEFAULT-VALUE}).")
+    int dashboardPort;
+
+    @Option(names = "--no-dashboard", description = "Run without the dashboard.")
+    boolean noDashboard;
+
     @Override
     public Integer call() throws Exception {
+        if (dashboardPort < 0 || dashboardPort > 65535) {
+            throw new SettingException("--dashboard-port", "must be in 0..65535 (0: any free port), got " + dashboardPort);
+        }
         DemoPlan plan = DemoPlan.forMinutes(minutes);
         Path dir = dataDir != null ? Files.createDirectories(dataDir) : Files.createTempDirectory("beit-stream-demo-");
         Path logFile = dir.resolve("demo.log");
         logServicesTo(logFile);
-        Demo demo = new Demo(new Demo.Options(plan, dir, fashionMnistDir, preset), System.err);
+        Demo demo = new Demo(new Demo.Options(plan, dir, fashionMnistDir, preset,
+                noDashboard ? OptionalInt.empty() : OptionalInt.of(dashboardPort)), System.err);
         CountDownLatch finished = new CountDownLatch(1);
         Thread stopOnSignal = new Thread(() -> {
             System.err.println("demo: stopping (an evaluation in progress finishes first)...");

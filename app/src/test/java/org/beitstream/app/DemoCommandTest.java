@@ -16,7 +16,7 @@ class DemoCommandTest {
     @Test
     void aSignalDuringTokenizerTrainingEndsTheDemoCleanlyWithASummary(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("demo.out");
-        Process demo = ChildProcess.start(Map.of(), log, "demo", "--minutes", "10", "--data-dir",
+        Process demo = ChildProcess.start(Map.of(), log, "demo", "--minutes", "10", "--dashboard-port", "0", "--data-dir",
                 dir.resolve("data").toString());
         try {
             ChildProcess.await("tokenizer training", Duration.ofSeconds(120),

@@ -1,11 +1,14 @@
 package org.beitstream.app.demo;
 
+import org.beitstream.dashboard.Dashboard;
+import org.beitstream.dashboard.DashboardConfig;
 import org.beitstream.evaluator.Evaluator;
 import org.beitstream.evaluator.EvaluatorConfig;
 import org.beitstream.ingest.Ingest;
 import org.beitstream.ingest.source.ImageSource;
 import org.beitstream.model.beit.BeitConfig;
 import org.beitstream.runtime.config.KafkaSettings;
+import org.beitstream.runtime.config.SettingException;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
 import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.images.ImageDecoder;
@@ -30,6 +33,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +50,10 @@ public final class Demo {
      * @param dataDir         broker logs, objects and worker state; kept after the demo
      * @param fashionMnistDir where the Fashion-MNIST IDX files are looked for
      * @param preset          the model and tokenizer preset
+     * @param dashboardPort   where the live dashboard listens on 127.0.0.1 (0: any free port); empty for none
      */
-    public record Options(DemoPlan plan, Path dataDir, Path fashionMnistDir, String preset) {}
+    public record Options(DemoPlan plan, Path dataDir, Path fashionMnistDir, String preset,
+                          OptionalInt dashboardPort) {}
 
     private static final String BUCKET = "beit-stream";
     private static final int BATCH_SIZE = 64;
@@ -114,9 +120,13 @@ public final class Demo {
              ObjectStore store = new ObjectStore(infra.s3());
              Ingest stream = new Ingest(infra.kafka(), new ImageDecoder(ImageDecoder.Limits.defaults()), false);
              StreamFeeder feeder = new StreamFeeder(stream, data, STREAM_LEAD,
-                     () -> status.stepsTrained() * BATCH_SIZE)) {
+                     () -> status.stepsTrained() * BATCH_SIZE);
+             Dashboard dashboard = startDashboard(infra.kafka())) {
             log.printf("demo: Kafka at %s, S3 at %s (data in %s)%n", infra.kafka().bootstrapServers(),
                     infra.s3().endpoint(), options.dataDir());
+            if (dashboard != null) {
+                log.println("demo: live dashboard at " + dashboard.url());
+            }
             ticker.scheduleAtFixedRate(() -> log.println(status.line(elapsed().toSeconds(), plan.total().toSeconds(),
                     feeder.produced())), 10, 10, TimeUnit.SECONDS);
             status.phase("ingest");
@@ -146,6 +156,20 @@ public final class Demo {
      */
     private static long tokenizerImages(DemoPlan plan) {
         return Math.max(5_000, Math.min(20_000, plan.expectedSteps() * BATCH_SIZE));
+    }
+
+    /** The dashboard of the demo's topics, or null when not wanted (try-with-resources skips a null). */
+    private Dashboard startDashboard(KafkaSettings kafka) throws IOException {
+        if (options.dashboardPort().isEmpty()) {
+            return null;
+        }
+        int port = options.dashboardPort().getAsInt();
+        try {
+            return Dashboard.start(DashboardConfig.of("127.0.0.1", port), kafka);
+        } catch (SettingException e) {
+            throw new SettingException("--dashboard-port", "cannot serve the dashboard on 127.0.0.1:" + port
+                    + " (" + e.getMessage() + "); choose another port, 0 for any free one, or --no-dashboard");
+        }
     }
 
     private Duration elapsed() {

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -32,11 +33,13 @@ class DemoTest {
     @Test
     void aTwoMinuteDemoEvaluatesACheckpointWithBothProbesAndKeepsItsData(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        Demo demo = new Demo(new Demo.Options(DemoPlan.forMinutes(2), dir, FashionMnist.DEBIAN_PATH, "fmnist-tiny"),
+        Demo demo = new Demo(new Demo.Options(DemoPlan.forMinutes(2), dir, FashionMnist.DEBIAN_PATH, "fmnist-tiny",
+                OptionalInt.of(0)),
                 new PrintStream(progress, true, StandardCharsets.UTF_8));
         DemoSummary summary = demo.run();
         String log = progress.toString(StandardCharsets.UTF_8);
 
+        assertTrue(log.contains("demo: live dashboard at http://127.0.0.1:"), log);
         assertTrue(summary.fashionMnist(), "CI installs dataset-fashion-mnist; the demo should have found it");
         assertFalse(summary.stopped());
         assertTrue(summary.steps() > 0, log);

@@ -2,6 +2,8 @@ package org.beitstream.app;
 
 import org.beitstream.runtime.images.ImageDecoder;
 import org.beitstream.runtime.metrics.MetricsPublisher;
+import org.beitstream.runtime.ops.Health;
+import org.beitstream.runtime.ops.Operations;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.schemas.Topics;
 import org.beitstream.tokenizer.worker.TokenizerWorker;
@@ -30,6 +32,9 @@ import java.util.concurrent.TimeUnit;
 final class TokenizerWorkerCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    OpsOptions ops;
 
     @Option(names = "--application-id", defaultValue = "beit-stream-tokenizer",
             description = "Instances with the same id share the work (default: ${DEFAULT-VALUE}).")
@@ -62,10 +67,16 @@ final class TokenizerWorkerCommand implements Callable<Integer> {
         String instance = InetAddress.getLocalHost().getHostName() + "-" + UUID.randomUUID().toString().substring(0, 8);
         WorkerMetrics metrics = new WorkerMetrics(instance);
         CountDownLatch stopped = new CountDownLatch(1);
-        try (ObjectStore store = new ObjectStore(connection.s3());
+        Operations operations = ops.start("tokenizer-worker");
+        // Not working yet, and honest about it: nothing is tokenized until a tokenizer version is loaded.
+        operations.check("kafka-streams", () -> Health.down("waiting for a tokenizer version on " + Topics.TOKENIZERS.name()));
+        try (operations;
+             ObjectStore store = new ObjectStore(connection.s3());
              MetricsPublisher publisher = new MetricsPublisher(connection.kafka(), Topics.METRICS_TOKENIZER, instance);
              TokenizerWorker worker = TokenizerWorker.start(config, connection.kafka(), store, metrics,
                      Duration.ofSeconds(waitForTokenizerSeconds))) {
+            worker.bindTo(operations.registry());
+            operations.check("kafka-streams", worker::health);
             ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
             reporter.scheduleAtFixedRate(() -> metrics.closeWindow(worker.codebookSize())
                             .ifPresent(window -> {

@@ -3,6 +3,8 @@ package org.beitstream.app;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
+import ch.qos.logback.core.status.Status;
+import ch.qos.logback.core.status.StatusUtil;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.beitstream.runtime.config.SettingException;
@@ -18,7 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The application's logback.xml (not the tests' one): text by default, one JSON object a line with LOG_FORMAT=json. */
+/**
+ * The application's logback.xml (not the tests' one): text by default, one JSON object a line with LOG_FORMAT=json,
+ * and a configuration logback has nothing to warn about, since it would then print its status on stdout, where
+ * commands such as {@code infra} print what scripts read.
+ */
 class LogFormatTest {
     @Test
     void textIsTheDefault() throws Exception {
@@ -63,6 +69,8 @@ class LogFormatTest {
             JoranConfigurator configurator = new JoranConfigurator();
             configurator.setContext(context);
             configurator.doConfigure(BeitStream.class.getResource("/logback.xml"));
+            assertEquals(Status.INFO, new StatusUtil(context).getHighestLevel(0), () -> context.getStatusManager()
+                    .getCopyOfStatusList().toString());
             if (warning != null) {
                 context.getLogger(LogFormatTest.class).warn(warning);
             } else {

@@ -1,5 +1,6 @@
 package org.beitstream.app;
 
+import org.beitstream.runtime.config.SettingException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,7 +21,23 @@ public final class BeitStream implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        try {
+            checkLogFormat(System.getenv("LOG_FORMAT"));
+        } catch (SettingException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(CommandLine.ExitCode.USAGE);
+        }
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * LOG_FORMAT names the appender of logback.xml: text (default) or json. Checked before anything logs, since
+     * logback would answer an unknown name by logging nothing at all.
+     */
+    static void checkLogFormat(String value) {
+        if (value != null && !value.equals("text") && !value.equals("json")) {
+            throw new SettingException("LOG_FORMAT", "'" + value + "' is neither text nor json");
+        }
     }
 
     static CommandLine commandLine() {

@@ -2,6 +2,7 @@ package org.beitstream.app;
 
 import org.beitstream.dashboard.Dashboard;
 import org.beitstream.dashboard.DashboardConfig;
+import org.beitstream.runtime.ops.Operations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,6 +20,9 @@ import java.util.concurrent.CountDownLatch;
 final class DashboardCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    OpsOptions ops;
 
     @Option(names = "--port", defaultValue = "" + DashboardConfig.DEFAULT_PORT,
             description = "HTTP port (0: any free port; default: ${DEFAULT-VALUE}).")
@@ -39,10 +43,12 @@ final class DashboardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DashboardConfig config = new DashboardConfig(bind, port, history, images);
+        Operations operations = ops.start("dashboard");
         Dashboard dashboard = Dashboard.start(config, connection.kafka());
+        operations.check("topic-feed", dashboard::health);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
+            try (operations) {
                 dashboard.close();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

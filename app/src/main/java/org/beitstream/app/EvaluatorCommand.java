@@ -3,6 +3,7 @@ package org.beitstream.app;
 import org.beitstream.evaluator.EvalMetrics;
 import org.beitstream.evaluator.Evaluator;
 import org.beitstream.evaluator.EvaluatorConfig;
+import org.beitstream.runtime.ops.Operations;
 import org.beitstream.runtime.storage.ObjectStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,6 +23,9 @@ import java.util.concurrent.CountDownLatch;
 final class EvaluatorCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    OpsOptions ops;
 
     @Option(names = "--group-id", defaultValue = "beit-stream-evaluator",
             description = "Consumer group and transactional id; one evaluator per id (default: ${DEFAULT-VALUE}).")
@@ -47,8 +51,11 @@ final class EvaluatorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EvaluatorConfig config = config();
-        try (ObjectStore store = new ObjectStore(connection.s3())) {
-            Evaluator evaluator = new Evaluator(config, connection.kafka(), store, EvaluatorCommand::print);
+        try (Operations operations = ops.start("evaluator");
+             ObjectStore store = new ObjectStore(connection.s3())) {
+            Evaluator evaluator = new Evaluator(config, connection.kafka(), store, EvaluatorCommand::print,
+                    operations.registry());
+            operations.check("evaluation-loop", evaluator::health);
             CountDownLatch finished = new CountDownLatch(1);
             Thread stopOnSignal = new Thread(() -> {
                 evaluator.requestStop();

@@ -6,6 +6,7 @@ import org.beitstream.ingest.source.FashionMnist;
 import org.beitstream.ingest.source.ImageSource;
 import org.beitstream.ingest.source.ImageSources;
 import org.beitstream.runtime.images.ImageDecoder;
+import org.beitstream.runtime.ops.Operations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,6 +24,9 @@ import java.util.concurrent.CountDownLatch;
 final class IngestCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    OpsOptions ops;
 
     @Parameters(arity = "0..1", paramLabel = "SOURCE", description = "Where images come from: ${COMPLETION-CANDIDATES}")
     String source;
@@ -63,7 +67,10 @@ final class IngestCommand implements Callable<Integer> {
             throw new IllegalArgumentException("SOURCE / --http: give a source or --http PORT, not both or neither");
         }
         ImageDecoder decoder = new ImageDecoder(new ImageDecoder.Limits(maxBytes, maxPixels));
-        try (Ingest ingest = new Ingest(connection.kafka(), decoder, eval)) {
+        try (Operations operations = ops.start("ingest");
+             Ingest ingest = new Ingest(connection.kafka(), decoder, eval)) {
+            ingest.bindTo(operations.registry());
+            operations.check("kafka", ingest::health);
             if (httpPort != null) {
                 return serve(ingest);
             }

@@ -1,7 +1,10 @@
 package org.beitstream.app;
 
 import org.beitstream.runtime.images.ImageDecoder;
+import org.beitstream.runtime.ops.Health;
+import org.beitstream.runtime.ops.Operations;
 import org.beitstream.runtime.storage.ObjectStore;
+import org.beitstream.schemas.Topics;
 import org.beitstream.tokenizer.worker.TokenizerWorker;
 import org.beitstream.tokenizer.worker.WorkerConfig;
 import org.beitstream.tokenizer.worker.WorkerMetrics;
@@ -26,6 +29,9 @@ import java.util.concurrent.CountDownLatch;
 final class TokenizerWorkerCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    OpsOptions ops;
 
     @Option(names = "--application-id", defaultValue = "beit-stream-tokenizer",
             description = "Instances with the same id share the work (default: ${DEFAULT-VALUE}).")
@@ -58,7 +64,11 @@ final class TokenizerWorkerCommand implements Callable<Integer> {
         String instance = InetAddress.getLocalHost().getHostName() + "-" + UUID.randomUUID().toString().substring(0, 8);
         WorkerMetrics metrics = new WorkerMetrics(instance);
         CountDownLatch stopped = new CountDownLatch(1);
-        try (ObjectStore store = new ObjectStore(connection.s3());
+        Operations operations = ops.start("tokenizer-worker");
+        // Not working yet, and honest about it: nothing is tokenized until a tokenizer version is loaded.
+        operations.check("kafka-streams", () -> Health.down("waiting for a tokenizer version on " + Topics.TOKENIZERS.name()));
+        try (operations;
+             ObjectStore store = new ObjectStore(connection.s3());
              TokenizerWorker worker = TokenizerWorker.start(config, connection.kafka(), store, metrics,
                      Duration.ofSeconds(waitForTokenizerSeconds));
              WorkerMetricsReporter reporter = new WorkerMetricsReporter(connection.kafka(), instance, metrics, worker,
@@ -66,6 +76,8 @@ final class TokenizerWorkerCommand implements Callable<Integer> {
                      "tokenizer-worker: %.0f images/s, batch p50 %.0f ms, %d codes used (%s)%n",
                      window.get("imagesPerSecond").asDouble(), window.get("batchLatencyP50Ms").asDouble(),
                      window.get("codesUsed").asInt(), window.get("tokenizerVersion").asText()))) {
+            worker.bindTo(operations.registry());
+            operations.check("kafka-streams", worker::health);
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
             System.err.println("tokenizer-worker: running with tokenizer " + worker.tokenizerVersion());
             stopped.await();

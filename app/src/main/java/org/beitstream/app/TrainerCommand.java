@@ -1,6 +1,7 @@
 package org.beitstream.app;
 
 import org.beitstream.model.beit.BeitConfig;
+import org.beitstream.runtime.ops.Operations;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.trainer.Trainer;
 import org.beitstream.trainer.TrainerConfig;
@@ -21,6 +22,9 @@ import java.util.concurrent.CountDownLatch;
 final class TrainerCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    OpsOptions ops;
 
     @Option(names = "--run-id", required = true, description = "Names the run; an existing id resumes it.")
     String runId;
@@ -109,10 +113,13 @@ final class TrainerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainerConfig config = config();
-        try (ObjectStore store = new ObjectStore(connection.s3())) {
+        try (Operations operations = ops.start("trainer");
+             ObjectStore store = new ObjectStore(connection.s3())) {
             Trainer trainer = new Trainer(config, connection.kafka(), store, m -> System.err.printf(
                     "trainer: step %d  loss %.4f  accuracy %.3f  %.1f images/s  lr %.2e  MFU %.3f%n", m.step(), m.loss(),
-                    m.maskedAccuracy(), m.imagesPerSecond(), m.learningRate(), m.modelFlopsUtilization()));
+                    m.maskedAccuracy(), m.imagesPerSecond(), m.learningRate(), m.modelFlopsUtilization()),
+                    operations.registry());
+            operations.check("training-loop", trainer::health);
             CountDownLatch finished = new CountDownLatch(1);
             Thread stopOnSignal = new Thread(() -> {
                 trainer.requestStop();

@@ -11,8 +11,13 @@ import org.beitstream.trainer.SyntheticImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A trainer killed with SIGKILL after a checkpoint resumes, in a new JVM, from that checkpoint's step and
- * stream offsets: it trains on from exactly where the checkpoint says, so no record is trained twice.
+ * stream offsets: it trains on from exactly where the checkpoint says, so no record is trained twice. The resumed
+ * one serves its operator endpoints, which show the work it did.
  */
 class TrainerFailoverTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,7 +69,9 @@ class TrainerFailoverTest {
             Map<Integer, Long> offsets = offsets(state);
 
             Path secondLog = dir.resolve("second.log");
-            Process second = ChildProcess.start(env, secondLog, trainer);
+            Map<String, String> withOpsPort = new HashMap<>(env);
+            withOpsPort.put("OPS_PORT", "0"); // any free port; the trainer says which
+            Process second = ChildProcess.start(withOpsPort, secondLog, trainer);
             try {
                 ChildProcess.await("the resumed run's next checkpoint", Duration.ofSeconds(180), () -> checkpoints(sets).stream()
                         .anyMatch(m -> Long.parseLong(m.metadata().get("step")) > step), secondLog);
@@ -79,11 +87,39 @@ class TrainerFailoverTest {
                 long trained = laterState.get("step").asLong() - step;
                 assertEquals(trained * BATCH, sum(offsets(laterState)) - sum(offsets),
                         "each record after the checkpoint is trained once, none before it again");
+
+                assertOpsEndpointsShowTheResumedWork(ChildProcess.output(secondLog), step);
             } finally {
                 second.destroy();
                 second.waitFor();
             }
         }
+    }
+
+    /** What an operator scraping the resumed trainer sees: its own counters moved by its work, and UP. */
+    private static void assertOpsEndpointsShowTheResumedWork(String log, long resumedAt) throws Exception {
+        Matcher listening = Pattern.compile("trainer: metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics").matcher(log);
+        assertTrue(listening.find(), log);
+        String ops = "http://127.0.0.1:" + listening.group(1);
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(ops + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode());
+        assertTrue(meter(metrics.body(), "trainer_checkpoints_published_total") >= 1, metrics.body());
+        assertTrue(meter(metrics.body(), "trainer_step") > resumedAt, metrics.body());
+        assertTrue(metrics.body().contains("kafka_consumer_fetch_manager_records_consumed_total{"),
+                "the consumer's own metrics are bound");
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(ops + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        assertEquals("UP", JSON.readTree(health.body()).at("/checks/training-loop/status").asText(), health.body());
+    }
+
+    /** The value of the one series of {@code name} (with this run's and service's tags) in Prometheus text. */
+    private static double meter(String prometheusText, String name) {
+        Matcher series = Pattern.compile("(?m)^" + name + "\\{[^}]*run=\"" + RUN + "\"[^}]*} (\\S+)$").matcher(prometheusText);
+        assertTrue(series.find(), name + " is not exposed");
+        return Double.parseDouble(series.group(1));
     }
 
     private static List<PublishedSets.Manifest> checkpoints(PublishedSets sets) {

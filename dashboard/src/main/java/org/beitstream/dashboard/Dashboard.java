@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.beitstream.runtime.config.KafkaSettings;
 import org.beitstream.runtime.config.SettingException;
+import org.beitstream.runtime.ops.Health;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -56,6 +57,11 @@ public final class Dashboard implements AutoCloseable {
     private static URI url(InetSocketAddress address) {
         String host = address.getAddress().isAnyLocalAddress() ? "localhost" : address.getAddress().getHostAddress();
         return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort() + "/");
+    }
+
+    /** For an operator's health check: whether the topic consumer still runs, and what it read. */
+    public Health health() {
+        return feed.healthy() ? Health.up(feed.status().toString()) : Health.down(feed.status().toString());
     }
 
     public URI url() {

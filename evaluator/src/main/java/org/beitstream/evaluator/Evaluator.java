@@ -2,6 +2,10 @@ package org.beitstream.evaluator;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -14,6 +18,8 @@ import org.beitstream.model.beit.BeitConfig;
 import org.beitstream.model.beit.BeitPretrainingModel;
 import org.beitstream.runtime.config.KafkaSettings;
 import org.beitstream.runtime.metrics.MetricsPublisher;
+import org.beitstream.runtime.ops.Health;
+import org.beitstream.runtime.ops.Heartbeat;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.runtime.storage.ObjectStoreException;
 import org.beitstream.schemas.CheckpointAnnouncement;
@@ -25,7 +31,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -60,15 +68,36 @@ public final class Evaluator {
     private final Baselines baselines;
     private final BackboneEvaluation evaluation;
     private final Consumer<Outcome> onOutcome;
+    private final MeterRegistry registry;
+    private final Map<Outcome.Kind, Counter> handled = new EnumMap<>(Outcome.Kind.class);
+    /** The loop turns between evaluations; one evaluation may take as long as the consumer is allowed to. */
+    private final Heartbeat heartbeat = new Heartbeat("evaluation loop", MAX_EVALUATION);
     private volatile boolean stopRequested;
 
+    /** An evaluator without operator meters (an empty composite registry keeps none): for tests. */
     public Evaluator(EvaluatorConfig config, KafkaSettings kafka, ObjectStore store, Consumer<Outcome> onOutcome) {
+        this(config, kafka, store, onOutcome, new CompositeMeterRegistry());
+    }
+
+    /** @param registry receives the operator meters: checkpoints handled by outcome, the Kafka clients' metrics */
+    public Evaluator(EvaluatorConfig config, KafkaSettings kafka, ObjectStore store, Consumer<Outcome> onOutcome,
+                     MeterRegistry registry) {
         this.config = config;
         this.kafka = kafka;
         this.checkpoints = new CheckpointReader(store);
         this.baselines = new Baselines(store);
         this.evaluation = new BackboneEvaluation(config);
         this.onOutcome = onOutcome;
+        this.registry = registry;
+        for (Outcome.Kind kind : Outcome.Kind.values()) {
+            handled.put(kind, Counter.builder("evaluator.checkpoints").tag("outcome", kind.name().toLowerCase(Locale.ROOT))
+                    .description("Announced checkpoints handled, by outcome").register(registry));
+        }
+    }
+
+    /** Up while the evaluation loop turns (between evaluations, or waiting for announcements). */
+    public Health health() {
+        return heartbeat.check();
     }
 
     public void requestStop() {
@@ -86,7 +115,11 @@ public final class Evaluator {
         int count = 0;
         try (EvalImages images = new EvalImages(kafka);
              KafkaConsumer<String, CheckpointAnnouncement> consumer = announcements();
-             KafkaProducer<String, JsonNode> producer = transactionalProducer()) {
+             KafkaProducer<String, JsonNode> producer = transactionalProducer();
+             KafkaClientMetrics consumerMeters = new KafkaClientMetrics(consumer);
+             KafkaClientMetrics producerMeters = new KafkaClientMetrics(producer)) {
+            consumerMeters.bindTo(registry);
+            producerMeters.bindTo(registry);
             producer.initTransactions();
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.CHECKPOINTS.name()).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
@@ -97,9 +130,11 @@ public final class Evaluator {
             LOG.info("evaluation set: {} images; {} checkpoints evaluated before", images.size(), evaluated.size());
             while (!stopRequested && !(once && partitions.stream()
                     .allMatch(p -> consumer.position(p) >= endAtStart.get(p)))) {
+                heartbeat.beat();
                 for (ConsumerRecord<String, CheckpointAnnouncement> record : consumer.poll(POLL)) {
                     Outcome outcome = handle(record.value(), evaluated, images);
                     commit(producer, consumer, record, outcome.published());
+                    handled.get(outcome.kind()).increment();
                     if (outcome.kind() == Outcome.Kind.EVALUATED) {
                         evaluated.add(new CheckpointKey(record.value().getRunId(), record.value().getStep()));
                         count++;
@@ -107,6 +142,8 @@ public final class Evaluator {
                     onOutcome.accept(outcome);
                 }
             }
+        } finally {
+            heartbeat.end();
         }
         return count;
     }

@@ -1,5 +1,9 @@
 package org.beitstream.ingest;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -12,6 +16,7 @@ import org.beitstream.runtime.config.KafkaSettings;
 import org.beitstream.runtime.images.DecodedImage;
 import org.beitstream.runtime.images.ImageDecoder;
 import org.beitstream.runtime.images.InvalidImageException;
+import org.beitstream.runtime.ops.Health;
 import org.beitstream.runtime.progress.Progress;
 import org.beitstream.schemas.DeadLetter;
 import org.beitstream.schemas.ImageRecord;
@@ -33,13 +38,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * goes to {@code images.dlq} with its reason and original bytes. One idempotent producer serves both
  * topics, so nothing is duplicated by retries and nothing is reordered.
  */
-public final class Ingest implements AutoCloseable {
+public final class Ingest implements MeterBinder, AutoCloseable {
     private final Topic<String, ImageRecord> target;
     private final ImageDecoder decoder;
     private final KafkaProducer<String, byte[]> producer;
     private final AtomicLong produced = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
+    /** The outcome of the latest acknowledged send (null: it succeeded), for health. */
+    private volatile Exception lastSendFailure;
+    private KafkaClientMetrics producerMetrics;
 
     /** What happened to one image: accepted onto the target topic, or dead-lettered with a reason. */
     public record Outcome(String id, boolean accepted, String errorType, String reason) {}
@@ -149,6 +157,7 @@ public final class Ingest implements AutoCloseable {
     }
 
     private void count(Exception error, AtomicLong counter) {
+        lastSendFailure = error;
         if (error == null) {
             counter.incrementAndGet();
         } else {
@@ -167,8 +176,30 @@ public final class Ingest implements AutoCloseable {
         return new Totals(produced.get(), deadLettered.get());
     }
 
+    /** The totals as counters, and the producer's own metrics (send rates, errors, request latency). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("ingest.images.produced", produced, AtomicLong::get)
+                .description("Valid images acknowledged by Kafka").tag("topic", target.name()).register(registry);
+        FunctionCounter.builder("ingest.images.dead.lettered", deadLettered, AtomicLong::get)
+                .description("Invalid images acknowledged on " + Topics.IMAGES_DLQ.name()).register(registry);
+        producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(registry);
+    }
+
+    /** Down while the latest send failed: images offered now would most likely be refused too. */
+    public Health health() {
+        Exception failure = lastSendFailure;
+        return failure == null
+                ? Health.up(produced.get() + " produced, " + deadLettered.get() + " dead-lettered")
+                : Health.down("the latest send to Kafka failed: " + failure.getMessage());
+    }
+
     @Override
     public void close() {
+        if (producerMetrics != null) {
+            producerMetrics.close();
+        }
         producer.close();
     }
 }

@@ -1,5 +1,6 @@
 package org.beitstream.ingest;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.beitstream.ingest.source.DirectorySource;
 import org.beitstream.ingest.source.IdxFixture;
@@ -120,6 +121,8 @@ class IngestTest {
         HttpClient http = HttpClient.newHttpClient();
         try (Ingest ingest = new Ingest(kafka.settings(), DECODER, false);
              HttpIngestServer server = new HttpIngestServer(ingest, "127.0.0.1", 0, token, 1024 * 1024)) {
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            ingest.bindTo(meters);
             URI url = URI.create("http://127.0.0.1:" + server.port() + "/images");
 
             HttpResponse<String> raw = http.send(HttpRequest.newBuilder(URI.create(url + "?id=http-raw&label=4"))
@@ -154,6 +157,11 @@ class IngestTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(422, broken.statusCode(), broken.body());
             assertTrue(broken.body().contains("dead-lettered"), broken.body());
+
+            // A reply comes after Kafka's acknowledgement, so the operator's counters already show each image.
+            assertEquals(2.0, meters.get("ingest.images.produced").tag("topic", "images.raw").functionCounter().count());
+            assertEquals(1.0, meters.get("ingest.images.dead.lettered").functionCounter().count());
+            assertTrue(ingest.health().up(), ingest.health().detail());
         }
         Map<String, ImageRecord> raw = KafkaRoundTrip.consume(kafka.settings(), Topics.IMAGES_RAW, 2, Duration.ofSeconds(30))
                 .stream().filter(r -> r.key().startsWith("http-"))

@@ -28,6 +28,7 @@ final class CheckpointUploader implements AutoCloseable {
     private final int keep;
     private final Backoff backoff;
     private final Consumer<Published> onPublished;
+    private final Runnable onFailedAttempt;
     private final Thread thread;
     private Checkpoints.Snapshot waiting;
     private boolean inFlight;
@@ -38,11 +39,14 @@ final class CheckpointUploader implements AutoCloseable {
     record Published(Checkpoints.Snapshot snapshot, PublishedSets.Manifest manifest) {
     }
 
-    CheckpointUploader(Checkpoints checkpoints, int keep, Backoff backoff, Consumer<Published> onPublished) {
+    /** @param onFailedAttempt told of each upload attempt that failed (and will be retried) */
+    CheckpointUploader(Checkpoints checkpoints, int keep, Backoff backoff, Consumer<Published> onPublished,
+                       Runnable onFailedAttempt) {
         this.checkpoints = checkpoints;
         this.keep = keep;
         this.backoff = backoff;
         this.onPublished = onPublished;
+        this.onFailedAttempt = onFailedAttempt;
         this.thread = new Thread(this::run, "trainer-checkpoint-upload");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -109,6 +113,7 @@ final class CheckpointUploader implements AutoCloseable {
             manifest = checkpoints.publish(snapshot);
         } catch (Exception e) {
             LOG.warn("checkpoint of step {} not uploaded yet, will retry: {}", snapshot.state().step(), e.getMessage());
+            onFailedAttempt.run();
             return false;
         }
         synchronized (this) {

@@ -1,5 +1,7 @@
 package org.beitstream.trainer;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -42,6 +44,7 @@ final class Prefetcher implements AutoCloseable {
     private final KafkaSettings kafka;
     private final BatchAssembler assembler;
     private final Optional<Map<Integer, Long>> startOffsets;
+    private final MeterRegistry registry;
     private final BlockingQueue<Batch> ready = new ArrayBlockingQueue<>(QUEUE_BATCHES);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Thread thread;
@@ -51,11 +54,14 @@ final class Prefetcher implements AutoCloseable {
     /**
      * @param startOffsets per partition, the next offset to read (a checkpoint's); empty to read from the start.
      *                     Partitions it does not name are read from their start.
+     * @param registry     receives the consumer's metrics (fetch rates, lag) while it is open
      */
-    Prefetcher(KafkaSettings kafka, BatchAssembler assembler, Optional<Map<Integer, Long>> startOffsets) {
+    Prefetcher(KafkaSettings kafka, BatchAssembler assembler, Optional<Map<Integer, Long>> startOffsets,
+               MeterRegistry registry) {
         this.kafka = kafka;
         this.assembler = assembler;
         this.startOffsets = startOffsets;
+        this.registry = registry;
         this.thread = new Thread(this::run, "trainer-prefetch");
         this.thread.setDaemon(true);
     }
@@ -80,7 +86,9 @@ final class Prefetcher implements AutoCloseable {
 
     private void run() {
         try (KafkaConsumer<String, TokenizedImage> c = new KafkaConsumer<>(consumerProperties(),
-                Topics.IMAGES_TOKENIZED.keySerde().deserializer(), Topics.IMAGES_TOKENIZED.valueSerde().deserializer())) {
+                Topics.IMAGES_TOKENIZED.keySerde().deserializer(), Topics.IMAGES_TOKENIZED.valueSerde().deserializer());
+             KafkaClientMetrics meters = new KafkaClientMetrics(c)) {
+            meters.bindTo(registry);
             consumer = c;
             if (closing) {
                 return;

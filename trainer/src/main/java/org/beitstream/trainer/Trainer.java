@@ -4,6 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.beitstream.model.beit.BeitConfig;
 import org.beitstream.model.beit.BeitPretrainingModel;
 import org.beitstream.model.beit.BeitWeights;
@@ -12,6 +17,8 @@ import org.beitstream.model.train.MimTrainingStep;
 import org.beitstream.runtime.config.KafkaSettings;
 import org.beitstream.runtime.config.SettingException;
 import org.beitstream.runtime.metrics.MetricsPublisher;
+import org.beitstream.runtime.ops.Health;
+import org.beitstream.runtime.ops.Heartbeat;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.runtime.storage.ObjectStoreException;
 import org.beitstream.schemas.Topics;
@@ -27,7 +34,10 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The continual pretraining loop: batches from images.tokenized, one {@link MimTrainingStep} each, checkpoints
@@ -43,12 +53,20 @@ public final class Trainer {
     /** How long a finished run waits for its last checkpoint to reach the object store. */
     private static final Duration FINAL_UPLOAD_WAIT = Duration.ofMinutes(2);
     private static final Duration BATCH_POLL = Duration.ofMillis(200);
+    /** A training loop that has not turned for this long (one step, or one wait for data) hangs. */
+    private static final Duration STALLED_AFTER = Duration.ofMinutes(10);
 
     private final TrainerConfig config;
     private final KafkaSettings kafka;
     private final ObjectStore store;
     private final Consumer<TrainMetrics> onMetrics;
     private final CheckpointUploader.Backoff uploadBackoff;
+    private final MeterRegistry registry;
+    private final Heartbeat heartbeat = new Heartbeat("training loop", STALLED_AFTER);
+    private final AtomicLong currentStep = new AtomicLong();
+    private final AtomicReference<TrainMetrics> lastWindow = new AtomicReference<>();
+    private final Counter checkpointsPublished;
+    private final Counter checkpointUploadsFailed;
     private volatile boolean stopRequested;
 
     /**
@@ -69,18 +87,49 @@ public final class Trainer {
         }
     }
 
-    /** @param onMetrics receives every metrics.train record as it is published (for a progress line) */
+    /** A trainer without operator meters (an empty composite registry keeps none): for tests and benchmarks. */
     public Trainer(TrainerConfig config, KafkaSettings kafka, ObjectStore store, Consumer<TrainMetrics> onMetrics) {
-        this(config, kafka, store, onMetrics, CheckpointUploader.Backoff.DEFAULT);
+        this(config, kafka, store, onMetrics, new CompositeMeterRegistry());
+    }
+
+    /**
+     * @param onMetrics receives every metrics.train record as it is published (for a progress line)
+     * @param registry  receives the operator meters: step, loss, images/s, checkpoints, the consumer's metrics
+     */
+    public Trainer(TrainerConfig config, KafkaSettings kafka, ObjectStore store, Consumer<TrainMetrics> onMetrics,
+                   MeterRegistry registry) {
+        this(config, kafka, store, onMetrics, registry, CheckpointUploader.Backoff.DEFAULT);
     }
 
     Trainer(TrainerConfig config, KafkaSettings kafka, ObjectStore store, Consumer<TrainMetrics> onMetrics,
-            CheckpointUploader.Backoff uploadBackoff) {
+            MeterRegistry registry, CheckpointUploader.Backoff uploadBackoff) {
         this.config = config;
         this.kafka = kafka;
         this.store = store;
         this.onMetrics = onMetrics;
         this.uploadBackoff = uploadBackoff;
+        this.registry = registry;
+        Tags run = Tags.of("run", config.runId());
+        Gauge.builder("trainer.step", currentStep, AtomicLong::get).tags(run)
+                .description("Training steps of the run so far").register(registry);
+        windowGauge("trainer.loss", "Mean loss (MIM + aggregation) of the latest metrics window", TrainMetrics::loss, run);
+        windowGauge("trainer.images.per.second", "Images trained per second in the latest metrics window",
+                TrainMetrics::imagesPerSecond, run);
+        checkpointsPublished = Counter.builder("trainer.checkpoints.published").tags(run)
+                .description("Checkpoints uploaded completely and announced").register(registry);
+        checkpointUploadsFailed = Counter.builder("trainer.checkpoint.uploads.failed").tags(run)
+                .description("Checkpoint upload attempts that failed (each is retried)").register(registry);
+    }
+
+    /** A gauge of the latest metrics.train window; NaN before the first window closes. */
+    private void windowGauge(String name, String description, ToDoubleFunction<TrainMetrics> value, Tags tags) {
+        Gauge.builder(name, lastWindow, w -> w.get() == null ? Double.NaN : value.applyAsDouble(w.get()))
+                .tags(tags).description(description).register(registry);
+    }
+
+    /** Up while the training loop turns: a step, or a wait for data, at least every ten minutes. */
+    public Health health() {
+        return heartbeat.check();
     }
 
     /** Ends the run after the current step, with a final checkpoint (for SIGTERM). */
@@ -102,13 +151,17 @@ public final class Trainer {
             try (MimTrainingStep training = start.training();
                  CheckpointAnnouncer announcer = new CheckpointAnnouncer(kafka, store.settings())) {
                 CheckpointUploader uploader = new CheckpointUploader(checkpoints, config.checkpoints().keep(),
-                        uploadBackoff, announcer::announce);
-                Prefetcher prefetcher = new Prefetcher(kafka, start.assembler(), start.offsets());
+                        uploadBackoff, published -> {
+                            announcer.announce(published);
+                            checkpointsPublished.increment();
+                        }, checkpointUploadsFailed::increment);
+                Prefetcher prefetcher = new Prefetcher(kafka, start.assembler(), start.offsets(), registry);
                 prefetcher.start();
                 End end;
                 try {
                     end = loop(start, training, prefetcher, metrics, uploader, manager);
                 } finally {
+                    heartbeat.end();
                     prefetcher.close();
                     uploader.close(FINAL_UPLOAD_WAIT);
                 }
@@ -235,8 +288,10 @@ public final class Trainer {
         double waited = 0;
         Batch lastBatch = null;
         MimTrainingStep.Result lastResult = null;
+        currentStep.set(step);
         while (!stopRequested && System.nanoTime() < deadline
                 && (config.limits().maxSteps() == 0 || step < config.limits().maxSteps())) {
+            heartbeat.beat();
             long waitStart = System.nanoTime();
             Optional<Batch> next = prefetcher.next(BATCH_POLL);
             waited += (System.nanoTime() - waitStart) / 1e9;
@@ -245,7 +300,7 @@ public final class Trainer {
             }
             Batch batch = next.get();
             MimTrainingStep.Result result = trainOn(batch, training, manager, model);
-            step++;
+            currentStep.set(++step);
             window.add(result, batch, waited);
             waited = 0;
             lastBatch = batch;
@@ -274,6 +329,7 @@ public final class Trainer {
             }
             if (step % config.metricsEverySteps() == 0) {
                 window.close(step, batch, skippedNonFinite).ifPresent(record -> {
+                    lastWindow.set(record);
                     metrics.publish(config.runId(), record);
                     onMetrics.accept(record);
                 });

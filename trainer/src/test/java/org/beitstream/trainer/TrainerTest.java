@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.beitstream.runtime.KafkaRoundTrip;
 import org.beitstream.runtime.embedded.EmbeddedKafka;
@@ -145,10 +146,11 @@ class TrainerTest {
         try (ObjectStore store = bucket(s3)) {
             s3.close(); // down before the trainer starts
             AtomicLong reachedStep = new AtomicLong();
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
             CompletableFuture<Trainer.Outcome> run = CompletableFuture.supplyAsync(() -> {
                 try {
                     return new Trainer(config("outage", 1e-3, 40, 5, 3, 5), kafka.settings(), store,
-                            m -> reachedStep.set(m.step()), FAST_RETRY).run();
+                            m -> reachedStep.set(m.step()), meters, FAST_RETRY).run();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -168,6 +170,11 @@ class TrainerTest {
                 });
                 Trainer.Outcome outcome = run.get(120, TimeUnit.SECONDS);
                 assertEquals(40, outcome.lastCheckpoint().orElseThrow(), "the final checkpoint is uploaded");
+                // What an operator would have seen: failed attempts during the outage, then published checkpoints.
+                assertTrue(meters.get("trainer.checkpoint.uploads.failed").counter().count() >= 1);
+                assertTrue(meters.get("trainer.checkpoints.published").counter().count() >= 1);
+                assertEquals(40, meters.get("trainer.step").gauge().value());
+                assertTrue(Double.isFinite(meters.get("trainer.loss").gauge().value()));
                 PublishedSets sets = new PublishedSets(store);
                 for (PublishedSets.Manifest manifest : checkpoints.list()) {
                     for (String part : List.of(CheckpointLayout.MODEL, CheckpointLayout.OPTIMIZER, CheckpointLayout.STATE)) {
@@ -191,7 +198,7 @@ class TrainerTest {
             CompletableFuture<Trainer.Outcome> run = CompletableFuture.supplyAsync(() -> {
                 try {
                     return new Trainer(config("broker-restart", 1e-3, 30, 5, 3, 5), broker.settings(), store,
-                            m -> reachedStep.set(m.step()), FAST_RETRY).run();
+                            m -> reachedStep.set(m.step()), new SimpleMeterRegistry(), FAST_RETRY).run();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }

@@ -268,5 +268,6 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         byte[] value = Topics.IMAGES_DLQ.valueSerde().serializer().serialize(Topics.IMAGES_DLQ.name(), letter);
         context.forward(new Record<>(key, value, record.timestamp()), TokenizerTopology.DLQ_SINK);
+        listener.deadLettered(errorType);
     }
 }

@@ -1,9 +1,13 @@
 package org.beitstream.tokenizer.worker;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.beitstream.runtime.config.KafkaSettings;
 import org.beitstream.runtime.images.ImageDecoder;
+import org.beitstream.runtime.ops.Health;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.schemas.Topics;
 import org.beitstream.tokenizer.TokenizerRegistry;
@@ -20,17 +24,21 @@ import java.util.concurrent.Executors;
  * the same application id share the partitions of {@code images.raw}; when one dies, the others take over
  * its partitions from the last committed transaction.
  */
-public final class TokenizerWorker implements AutoCloseable {
+public final class TokenizerWorker implements MeterBinder, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TokenizerWorker.class);
 
     private final TokenizerFollower tokenizers;
     private final ExecutorService tokenizerThread;
     private final KafkaStreams streams;
+    private final WorkerCounts counts;
+    private KafkaStreamsMetrics streamsMetrics;
 
-    private TokenizerWorker(TokenizerFollower tokenizers, ExecutorService tokenizerThread, KafkaStreams streams) {
+    private TokenizerWorker(TokenizerFollower tokenizers, ExecutorService tokenizerThread, KafkaStreams streams,
+                            WorkerCounts counts) {
         this.tokenizers = tokenizers;
         this.tokenizerThread = tokenizerThread;
         this.streams = streams;
+        this.counts = counts;
     }
 
     /**
@@ -55,14 +63,15 @@ public final class TokenizerWorker implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        WorkerCounts counts = new WorkerCounts(listener);
         KafkaStreams streams = new KafkaStreams(TokenizerTopology.build(tokenizers, new ImageDecoder(config.limits()),
-                config.batchSize(), config.maxLatency(), tokenizerThread, listener), streamsProperties(config, kafka));
+                config.batchSize(), config.maxLatency(), tokenizerThread, counts), streamsProperties(config, kafka));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed, replacing it: {}", e.getMessage(), e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
-        return new TokenizerWorker(tokenizers, tokenizerThread, streams);
+        return new TokenizerWorker(tokenizers, tokenizerThread, streams, counts);
     }
 
     static Properties streamsProperties(WorkerConfig config, KafkaSettings kafka) {
@@ -81,6 +90,21 @@ public final class TokenizerWorker implements AutoCloseable {
         return streams.state();
     }
 
+    /** Up while Kafka Streams runs or rebalances; any other state means no partition is being worked on. */
+    public Health health() {
+        KafkaStreams.State state = streams.state();
+        String detail = "Kafka Streams " + state + ", tokenizer " + tokenizerVersion();
+        return state.isRunningOrRebalancing() ? Health.up(detail) : Health.down(detail);
+    }
+
+    /** The worker's totals, and Kafka Streams' own metrics (its consumers, producers, tasks, state store). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        counts.bindTo(registry);
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(registry);
+    }
+
     public String tokenizerVersion() {
         return tokenizers.current().version();
     }
@@ -91,6 +115,9 @@ public final class TokenizerWorker implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+        }
         streams.close(Duration.ofSeconds(30));
         tokenizerThread.shutdown();
         tokenizerThread.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package org.beitstream.tokenizer.worker;
 
 import ai.djl.ndarray.NDManager;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
@@ -127,7 +128,12 @@ class TokenizerWorkerTest {
 
         try (TokenizerWorker worker = TokenizerWorker.start(config("eo-app"), infra.kafka(), store,
                 (version, n, nanos, tokens) -> { }, Duration.ofSeconds(30))) {
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            worker.bindTo(meters);
             Map<String, TokenizedImage> out = tokenized("eo-", 45);
+            // What an operator sees: the work counted (a batch redone after an aborted transaction counts again), UP.
+            assertTrue(meters.get("tokenizer.worker.images.tokenized").functionCounter().count() >= 45);
+            assertTrue(worker.health().up(), worker.health().detail());
             for (ImageRecord image : images) {
                 TokenizedImage t = out.get(image.getId());
                 assertEquals("eo-v1", t.getTokenizerVersion());

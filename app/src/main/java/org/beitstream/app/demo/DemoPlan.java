@@ -8,7 +8,8 @@ import java.time.Duration;
  * How a demo of a given length spends its time. The fixed costs come first: start-up (broker, S3 server, the
  * evaluation sets and the first stream images), the evaluation of the last checkpoint next to the random-init
  * baseline, and shutting down. A fifth of the rest (20 s to 5 min) trains the tokenizer; the remainder pretrains.
- * Pretraining of 5 minutes or more also checkpoints at each third, so the evaluator scores the model while it learns.
+ * Pretraining of 5 minutes or more also checkpoints at 40% and 80% of it, so the evaluator scores the model while it
+ * learns (a third checkpoint just before the final one would only cost an evaluation).
  *
  * @param total            what the user gave
  * @param tokenizerTraining VQ-KD training time
@@ -35,8 +36,8 @@ public record DemoPlan(Duration total, Duration tokenizerTraining, Duration pret
         Duration rest = total.minus(START_UP).minus(FINAL_EVALUATION).minus(SHUT_DOWN);
         Duration tokenizer = clamp(rest.dividedBy(5), Duration.ofSeconds(20), Duration.ofMinutes(5));
         Duration pretraining = rest.minus(tokenizer);
-        Duration checkpointEvery = pretraining.compareTo(Duration.ofMinutes(5)) >= 0 ? pretraining.dividedBy(3)
-                : Duration.ZERO;
+        Duration checkpointEvery = pretraining.compareTo(Duration.ofMinutes(5)) >= 0
+                ? pretraining.multipliedBy(2).dividedBy(5) : Duration.ZERO;
         return new DemoPlan(total, tokenizer, pretraining, checkpointEvery, warmupSteps(pretraining));
     }
 

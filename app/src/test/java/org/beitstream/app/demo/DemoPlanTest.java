@@ -25,11 +25,12 @@ class DemoPlanTest {
     }
 
     @Test
-    void shortDemosCheckpointOnlyAtTheEndLongOnesAtEachThird() {
+    void shortDemosCheckpointOnlyAtTheEndLongOnesTwiceBefore() {
         assertEquals(Duration.ZERO, DemoPlan.forMinutes(3).checkpointEvery());
         DemoPlan half = DemoPlan.forMinutes(30);
         assertEquals(Duration.ofMinutes(5), half.tokenizerTraining(), "the tokenizer's share is capped");
-        assertEquals(half.pretraining().dividedBy(3), half.checkpointEvery());
+        assertEquals(2, half.pretraining().toMillis() / half.checkpointEvery().toMillis(),
+                "two intermediate checkpoints, none just before the final one");
     }
 
     @Test

@@ -15,7 +15,8 @@ public final class Progress implements AutoCloseable {
     private final boolean terminal;
     private final long startNanos = System.nanoTime();
     private final AtomicLong done = new AtomicLong();
-    private volatile long lastDrawNanos;
+    /** The start: work that ends within one redraw interval shows only its final line. */
+    private volatile long lastDrawNanos = startNanos;
 
     /** {@code total} 0 or less when unknown. */
     public Progress(String label, long total) {

@@ -37,7 +37,8 @@ final class TokenizerWorkerCommand implements Callable<Integer> {
             description = "Instances with the same id share the work (default: ${DEFAULT-VALUE}).")
     String applicationId;
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "Images per tokenizer forward (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "128",
+            description = "Images per tokenizer forward (default: ${DEFAULT-VALUE}; docs/BENCHMARKS.md, Tokenizer worker).")
     int batchSize;
 
     @Option(names = "--max-latency-ms", defaultValue = "200", description = "Longest wait of a partial batch (default: ${DEFAULT-VALUE}).")

@@ -86,14 +86,20 @@ public final class BenchWorkerCommand implements Callable<Integer> {
             for (int batch : batchSizes) {
                 List<Double> bareRates = new ArrayList<>();
                 List<Double> workerRates = new ArrayList<>();
+                List<Double> busyShares = new ArrayList<>();
+                List<Double> forwardRates = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) {
                     bareRates.add(bareRate(bare, prepared, batch));
-                    workerRates.add(workerRate(infra, store, prepared.size(), batch, dir, run++));
+                    WorkerRun worker = workerRate(infra, store, prepared.size(), batch, dir, run++);
+                    workerRates.add(worker.imagesPerSecond());
+                    busyShares.add(worker.forwardBusyShare());
+                    forwardRates.add(worker.forwardImagesPerSecond());
                 }
                 double b = Medians.of(bareRates);
                 double w = Medians.of(workerRates);
-                System.out.printf(Locale.ROOT, "%6d %14.0f %14.0f %7.2f   bare %s worker %s%n", batch, b, w, w / b,
-                        Medians.list(bareRates), Medians.list(workerRates));
+                System.out.printf(Locale.ROOT, "%6d %14.0f %14.0f %7.2f   bare %s worker %s; in the worker: forward "
+                                + "busy %.0f%% of the time, at %.0f img/s%n", batch, b, w, w / b, Medians.list(bareRates),
+                        Medians.list(workerRates), 100 * Medians.of(busyShares), Medians.of(forwardRates));
             }
         }
         return 0;
@@ -114,13 +120,21 @@ public final class BenchWorkerCommand implements Callable<Integer> {
         return images.size() / ((System.nanoTime() - start) / 1e9);
     }
 
+    /**
+     * One worker run: its throughput, and how the forward fared inside it: the share of the wall time the tokenizer
+     * thread spent in forwards (below 1: it waited for batches) and its speed while it did (below the bare forward:
+     * it shared the cores with Kafka).
+     */
+    private record WorkerRun(double imagesPerSecond, double forwardBusyShare, double forwardImagesPerSecond) {}
+
     /** A fresh application reads images.raw from the start; timed from its first batch to its last image. */
-    private static double workerRate(EmbeddedInfra infra, ObjectStore store, int count, int batch, Path dir, int run)
+    private static WorkerRun workerRate(EmbeddedInfra infra, ObjectStore store, int count, int batch, Path dir, int run)
             throws Exception {
         AtomicLong done = new AtomicLong();
         AtomicLong firstBatchEnd = new AtomicLong();
         AtomicLong firstBatchSize = new AtomicLong();
         AtomicLong lastEnd = new AtomicLong();
+        AtomicLong forwardNanos = new AtomicLong();
         CountDownLatch finished = new CountDownLatch(1);
         WorkerConfig config = new WorkerConfig("bench-worker-" + run, batch, Duration.ofMillis(200), Optional.empty(),
                 dir.resolve("state-" + run), ImageDecoder.Limits.defaults());
@@ -128,6 +142,8 @@ public final class BenchWorkerCommand implements Callable<Integer> {
             long now = System.nanoTime();
             if (firstBatchEnd.compareAndSet(0, now)) {
                 firstBatchSize.set(n);
+            } else {
+                forwardNanos.addAndGet(nanos);
             }
             if (done.addAndGet(n) >= count) {
                 lastEnd.set(now);
@@ -138,6 +154,9 @@ public final class BenchWorkerCommand implements Callable<Integer> {
                 throw new IllegalStateException("worker run " + run + " did not finish: " + done.get() + "/" + count);
             }
         }
-        return (count - firstBatchSize.get()) / ((lastEnd.get() - firstBatchEnd.get()) / 1e9);
+        long images = count - firstBatchSize.get();
+        double seconds = (lastEnd.get() - firstBatchEnd.get()) / 1e9;
+        double forwardSeconds = forwardNanos.get() / 1e9;
+        return new WorkerRun(images / seconds, forwardSeconds / seconds, images / forwardSeconds);
     }
 }

@@ -1,11 +1,14 @@
 package org.beitstream.app;
 
+import org.beitstream.runtime.config.SettingException;
 import org.beitstream.runtime.images.ImageDecoder;
+import org.beitstream.runtime.images.RandomResizedCrop;
 import org.beitstream.runtime.ops.Health;
 import org.beitstream.runtime.ops.Operations;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.schemas.Topics;
 import org.beitstream.tokenizer.worker.TokenizerWorker;
+import org.beitstream.tokenizer.worker.Views;
 import org.beitstream.tokenizer.worker.WorkerConfig;
 import org.beitstream.tokenizer.worker.WorkerMetrics;
 import org.beitstream.tokenizer.worker.WorkerMetricsReporter;
@@ -53,15 +56,46 @@ final class TokenizerWorkerCommand implements Callable<Integer> {
     @Option(names = "--wait-for-tokenizer-s", defaultValue = "600", description = "How long to wait for a first version.")
     long waitForTokenizerSeconds;
 
+    @Option(names = "--views", defaultValue = "0",
+            description = "Random-resized-crop views per image, each its own record <id>/view-<k>; 0: the image itself "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int views;
+
+    @Option(names = "--crop-scale", defaultValue = "0.08:1", paramLabel = "MIN:MAX",
+            description = "Share of the image's area a view covers (default: ${DEFAULT-VALUE}, torchvision's).")
+    String cropScale;
+
+    @Option(names = "--crop-ratio", defaultValue = "0.75:1.3333", paramLabel = "MIN:MAX",
+            description = "Aspect ratio (width/height) of a view (default: ${DEFAULT-VALUE}).")
+    String cropRatio;
+
     @Option(names = "--metrics-interval-s", defaultValue = "10", description = "Window of the metrics.tokenizer records.")
     long metricsIntervalSeconds;
+
+    private RandomResizedCrop crop() {
+        double[] scale = range("--crop-scale", cropScale);
+        double[] ratio = range("--crop-ratio", cropRatio);
+        return new RandomResizedCrop(scale[0], scale[1], ratio[0], ratio[1]);
+    }
+
+    private static double[] range(String flag, String text) {
+        String[] parts = text.split(":");
+        try {
+            if (parts.length == 2) {
+                return new double[]{Double.parseDouble(parts[0]), Double.parseDouble(parts[1])};
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the expected form
+        }
+        throw new SettingException(flag, "must be MIN:MAX, two numbers, got '" + text + "'");
+    }
 
     @Override
     public Integer call() throws Exception {
         WorkerConfig config = new WorkerConfig(applicationId, batchSize, Duration.ofMillis(maxLatencyMs),
                 Optional.ofNullable(pinnedVersion),
                 stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"), "beit-stream-" + applicationId),
-                ImageDecoder.Limits.defaults());
+                ImageDecoder.Limits.defaults(), new Views(views, crop()));
         String instance = InetAddress.getLocalHost().getHostName() + "-" + UUID.randomUUID().toString().substring(0, 8);
         WorkerMetrics metrics = new WorkerMetrics(instance);
         CountDownLatch stopped = new CountDownLatch(1);

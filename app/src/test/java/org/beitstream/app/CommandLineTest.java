@@ -52,6 +52,16 @@ class CommandLineTest {
     }
 
     @Test
+    void tokenizerWorkerNamesBadAugmentationSettingsBeforeConnecting() {
+        Run badScale = run("tokenizer-worker", "--kafka-bootstrap", "127.0.0.1:1", "--views", "2", "--crop-scale", "0.5");
+        assertEquals(CommandLine.ExitCode.USAGE, badScale.exitCode());
+        assertTrue(badScale.err().contains("--crop-scale: must be MIN:MAX, two numbers, got '0.5'"), badScale.err());
+        Run badViews = run("tokenizer-worker", "--kafka-bootstrap", "127.0.0.1:1", "--views", "99");
+        assertEquals(CommandLine.ExitCode.USAGE, badViews.exitCode());
+        assertTrue(badViews.err().contains("--views: must be in 0..16"), badViews.err());
+    }
+
+    @Test
     void trainTokenizerNamesTheBadSettingBeforeConnecting() {
         String[] connection = {"--kafka-bootstrap", "127.0.0.1:1", "--s3-endpoint", "http://127.0.0.1:1",
                 "--s3-access-key", "a", "--s3-secret-key", "b"};

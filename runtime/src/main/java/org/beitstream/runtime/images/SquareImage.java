@@ -1,24 +1,37 @@
 package org.beitstream.runtime.images;
 
 /**
- * Brings a decoded image to the square, channel-major input a model expects: the shorter side is resized
- * to {@code side} (bilinear, pixel centres aligned as in PIL/torchvision), the longer one centre-cropped,
- * and grey and colour converted as needed (ITU-R 601 luma for RGB to grey, replication for grey to RGB).
+ * Brings a decoded image to the square, channel-major input a model expects: by default the shorter side is
+ * resized to {@code side} (bilinear, pixel centres aligned as in PIL/torchvision) and the longer one
+ * centre-cropped; or any region of it (a random-resized crop) is resized to the square. Grey and colour are
+ * converted as needed (ITU-R 601 luma for RGB to grey, replication for grey to RGB).
  */
 public final class SquareImage {
     private SquareImage() {}
 
     /** The image as {@code channels x side x side} unsigned bytes, row-major within each channel. */
     public static byte[] chw(DecodedImage image, int side, int channels) {
+        return chw(image, Box.centreSquare(image.width(), image.height()), side, channels);
+    }
+
+    /** A region of the source image, in pixels: what {@link #chw(DecodedImage, Box, int, int)} resizes. */
+    public record Box(double x, double y, double width, double height) {
+        /** The largest centred square: the shorter side whole, the longer one cropped evenly. */
+        public static Box centreSquare(int imageWidth, int imageHeight) {
+            int side = Math.min(imageWidth, imageHeight);
+            return new Box((imageWidth - side) / 2.0, (imageHeight - side) / 2.0, side, side);
+        }
+    }
+
+    /** The {@code box} of the image resized to {@code channels x side x side} unsigned bytes. */
+    public static byte[] chw(DecodedImage image, Box box, int side, int channels) {
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
         }
-        double scale = (double) side / Math.min(image.width(), image.height());
-        double scaledW = image.width() * scale;
-        double scaledH = image.height() * scale;
-        double offsetX = (scaledW - side) / 2;
-        double offsetY = (scaledH - side) / 2;
-        boolean identity = image.width() == side && image.height() == side;
+        double stepX = box.width() / side;
+        double stepY = box.height() / side;
+        boolean identity = box.x() == 0 && box.y() == 0 && image.width() == side && image.height() == side
+                && box.width() == side && box.height() == side;
 
         byte[] out = new byte[channels * side * side];
         float[] pixel = new float[3];
@@ -27,7 +40,7 @@ public final class SquareImage {
                 if (identity) {
                     read(image, x, y, pixel);
                 } else {
-                    sample(image, (x + offsetX + 0.5) / scale - 0.5, (y + offsetY + 0.5) / scale - 0.5, pixel);
+                    sample(image, box.x() + (x + 0.5) * stepX - 0.5, box.y() + (y + 0.5) * stepY - 0.5, pixel);
                 }
                 if (channels == 1) {
                     float grey = image.channels() == 1 ? pixel[0] : 0.299f * pixel[0] + 0.587f * pixel[1] + 0.114f * pixel[2];

@@ -36,9 +36,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * Validates each raw image, prepares it for the tokenizer, and holds it in a changelogged store until a
- * batch is full or the oldest image has waited {@code maxLatency}; then one tokenizer forward serves the
- * whole batch. Because the pending images live in a store, they are part of the same Kafka transaction as
+ * Validates each raw image, prepares it (or each of its augmentation views) for the tokenizer, and holds it in
+ * a changelogged store until a batch is full or the oldest image has waited {@code maxLatency}; then one
+ * tokenizer forward serves the whole batch. Because the pending images live in a store, they are part of the same Kafka transaction as
  * the input offsets and the outputs: a crash never loses or duplicates a buffered image.
  *
  * <p>The forward runs on the tokenizer thread while this stream thread keeps consuming and preparing the
@@ -53,6 +53,7 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
     private final ImageDecoder decoder;
     private final int batchSize;
     private final Duration maxLatency;
+    private final Views views;
     private final ExecutorService tokenizerThread;
     private final BatchListener listener;
     private ProcessorContext<String, byte[]> context;
@@ -70,11 +71,12 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
     private record Tokenized(LoadedTokenizer tokenizer, long[][] tokens, long nanos) {}
 
     MicroBatchTokenizer(TokenizerFollower tokenizers, ImageDecoder decoder, int batchSize, Duration maxLatency,
-                        ExecutorService tokenizerThread, BatchListener listener) {
+                        Views views, ExecutorService tokenizerThread, BatchListener listener) {
         this.tokenizers = tokenizers;
         this.decoder = decoder;
         this.batchSize = batchSize;
         this.maxLatency = maxLatency;
+        this.views = views;
         this.tokenizerThread = tokenizerThread;
         this.listener = listener;
     }
@@ -127,21 +129,25 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
             byte[] data = new byte[image.getData().remaining()];
             image.getData().duplicate().get(data);
             DecodedImage decoded = decoder.decode(data, image.getFormat(), image.getWidth(), image.getHeight());
-            byte[] chw = SquareImage.chw(decoded, tokenizer.imageSize(), tokenizer.channels());
-            TokenizedImage prepared = TokenizedImage.newBuilder()
-                    .setId(id == null ? image.getId() : id)
-                    .setTokenizerVersion("")
-                    .setGridHeight(0).setGridWidth(0).setTokens(List.of())
-                    .setPixels(pixelTensor(chw, tokenizer))
-                    .setLabel(image.getLabel())
-                    .setSource(image.getSource())
-                    .setTimestamp(image.getTimestamp())
-                    .build();
-            if (waiting.isEmpty()) {
-                oldestWaitingNanos = System.nanoTime();
+            String imageId = id == null ? image.getId() : id;
+            for (int view = 0; view < views.perImage(); view++) {
+                SquareImage.Box box = views.box(imageId, view, decoded.width(), decoded.height());
+                byte[] chw = SquareImage.chw(decoded, box, tokenizer.imageSize(), tokenizer.channels());
+                TokenizedImage prepared = TokenizedImage.newBuilder()
+                        .setId(views.id(imageId, view))
+                        .setTokenizerVersion("")
+                        .setGridHeight(0).setGridWidth(0).setTokens(List.of())
+                        .setPixels(pixelTensor(chw, tokenizer))
+                        .setLabel(image.getLabel())
+                        .setSource(image.getSource())
+                        .setTimestamp(image.getTimestamp())
+                        .build();
+                if (waiting.isEmpty()) {
+                    oldestWaitingNanos = System.nanoTime();
+                }
+                pending.put(nextSequence, prepared);
+                waiting.put(nextSequence++, prepared);
             }
-            pending.put(nextSequence, prepared);
-            waiting.put(nextSequence++, prepared);
         } catch (InvalidImageException e) {
             deadLetter(record, e.kind().name(), e.getMessage());
             return;

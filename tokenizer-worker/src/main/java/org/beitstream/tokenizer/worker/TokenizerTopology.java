@@ -20,12 +20,13 @@ public final class TokenizerTopology {
     private TokenizerTopology() {}
 
     static Topology build(TokenizerFollower tokenizers, ImageDecoder decoder, int batchSize, Duration maxLatency,
-                          ExecutorService tokenizerThread, BatchListener listener) {
+                          Views views, ExecutorService tokenizerThread, BatchListener listener) {
         Topology topology = new Topology();
         // Raw bytes in: a record that is not a valid ImageRecord is dead-lettered, never fatal.
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.IMAGES_RAW.name());
         topology.addProcessor(TOKENIZER,
-                () -> new MicroBatchTokenizer(tokenizers, decoder, batchSize, maxLatency, tokenizerThread, listener),
+                () -> new MicroBatchTokenizer(tokenizers, decoder, batchSize, maxLatency, views, tokenizerThread,
+                        listener),
                 SOURCE);
         topology.addStateStore(MicroBatchTokenizer.storeBuilder(), TOKENIZER);
         topology.addSink(TOKENIZED_SINK, Topics.IMAGES_TOKENIZED.name(), new StringSerializer(), new ByteArraySerializer(),

@@ -65,7 +65,7 @@ public final class TokenizerWorker implements MeterBinder, AutoCloseable {
         });
         WorkerCounts counts = new WorkerCounts(listener);
         KafkaStreams streams = new KafkaStreams(TokenizerTopology.build(tokenizers, new ImageDecoder(config.limits()),
-                config.batchSize(), config.maxLatency(), tokenizerThread, counts), streamsProperties(config, kafka));
+                config.batchSize(), config.maxLatency(), config.views(), tokenizerThread, counts), streamsProperties(config, kafka));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed, replacing it: {}", e.getMessage(), e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

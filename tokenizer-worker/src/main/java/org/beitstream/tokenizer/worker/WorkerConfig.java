@@ -16,9 +16,10 @@ import java.util.Optional;
  * @param pinnedVersion   tokenize with this version only; empty to follow the newest announced one
  * @param stateDir        Kafka Streams state directory
  * @param limits          accepted image size
+ * @param views           the image itself, or random-resized-crop views of it
  */
 public record WorkerConfig(String applicationId, int batchSize, Duration maxLatency, Optional<String> pinnedVersion,
-                           Path stateDir, ImageDecoder.Limits limits) {
+                           Path stateDir, ImageDecoder.Limits limits, Views views) {
     public WorkerConfig {
         if (applicationId == null || applicationId.isBlank()) {
             throw new SettingException("--application-id", "must not be blank");
@@ -29,5 +30,11 @@ public record WorkerConfig(String applicationId, int batchSize, Duration maxLate
         if (maxLatency.isNegative() || maxLatency.isZero()) {
             throw new SettingException("--max-latency-ms", "must be positive, got " + maxLatency.toMillis());
         }
+    }
+
+    /** Each image tokenized as itself, without augmentation views. */
+    public WorkerConfig(String applicationId, int batchSize, Duration maxLatency, Optional<String> pinnedVersion,
+                        Path stateDir, ImageDecoder.Limits limits) {
+        this(applicationId, batchSize, maxLatency, pinnedVersion, stateDir, limits, Views.none());
     }
 }

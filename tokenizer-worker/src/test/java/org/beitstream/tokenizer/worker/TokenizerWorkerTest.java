@@ -9,7 +9,10 @@ import org.beitstream.model.vqkd.VqkdTokenizer;
 import org.beitstream.runtime.KafkaRoundTrip;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
 import org.beitstream.runtime.embedded.EmbeddedObjectStore;
+import org.beitstream.runtime.images.DecodedImage;
 import org.beitstream.runtime.images.ImageDecoder;
+import org.beitstream.runtime.images.RandomResizedCrop;
+import org.beitstream.runtime.images.SquareImage;
 import org.beitstream.runtime.images.TestImages;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.schemas.DeadLetter;
@@ -38,7 +41,9 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Collectors;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The worker on a real broker and S3 server: exactly-once tokenization, dead letters, hot reload. */
@@ -153,6 +158,41 @@ class TokenizerWorkerTest {
         assertEquals(Topics.IMAGES_RAW.name(), schema.getSourceTopic());
         assertTrue(schema.getSourceOffset() >= 0);
         assertEquals("{\"not\": \"avro\"}", new String(schema.getOriginalValue().array()));
+    }
+
+    @Test
+    void augmentationViewsAreRecordsOfTheirOwnWithCropsThatAReplayWouldRedraw() throws Exception {
+        announce("rrc-v1", 31);
+        Random random = new Random(4);
+        List<ImageRecord> images = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            images.add(image("rrc-" + i, random));
+        }
+        produce(images);
+        Views views = new Views(3, new RandomResizedCrop(0.3, 1.0, 3.0 / 4, 4.0 / 3));
+        WorkerConfig config = new WorkerConfig("rrc-app", 8, Duration.ofMillis(200), Optional.of("rrc-v1"),
+                dir.resolve("state-rrc-app"), ImageDecoder.Limits.defaults(), views);
+        try (TokenizerWorker worker = TokenizerWorker.start(config, infra.kafka(), store,
+                (version, n, nanos, tokens) -> { }, Duration.ofSeconds(30))) {
+            Map<String, TokenizedImage> out = tokenized("rrc-", 30);
+            assertEquals(30, out.size(), out.keySet().toString());
+            for (ImageRecord image : images) {
+                DecodedImage decoded = new DecodedImage(28, 28, 1, image.getData().array());
+                List<byte[]> pixels = new ArrayList<>();
+                for (int view = 0; view < 3; view++) {
+                    TokenizedImage t = out.get(image.getId() + "/view-" + view);
+                    assertEquals(image.getLabel(), t.getLabel());
+                    assertEquals(49, t.getTokens().size());
+                    byte[] expected = SquareImage.chw(decoded, views.box(image.getId(), view, 28, 28), 28, 1);
+                    byte[] actual = new byte[t.getPixels().getData().remaining()];
+                    t.getPixels().getData().duplicate().get(actual);
+                    assertArrayEquals(expected, actual, image.getId() + " view " + view);
+                    pixels.add(expected);
+                }
+                assertFalse(Arrays.equals(pixels.get(0), pixels.get(1)) && Arrays.equals(pixels.get(1), pixels.get(2)),
+                        "the views of " + image.getId() + " are all the same crop");
+            }
+        }
     }
 
     @Test

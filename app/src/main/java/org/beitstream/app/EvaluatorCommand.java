@@ -18,8 +18,9 @@ import java.util.concurrent.CountDownLatch;
         description = {"Evaluate every checkpoint announced on 'checkpoints', once, on images.eval",
                 "(data sets by source prefix: fashion-mnist, mosaic): linear probe and k-NN on",
                 "concat(CLS, mean patch token), segmentation probe on patch tokens, each next to",
-                "a random-initialisation baseline of the same architecture. Results go to",
-                "metrics.eval, committed with the consumer offset in one transaction."})
+                "two references under the same probes and images: a random-initialisation baseline",
+                "of the same architecture and the raw input pixels. Results go to metrics.eval,",
+                "committed with the consumer offset in one transaction."})
 final class EvaluatorCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
@@ -89,7 +90,8 @@ final class EvaluatorCommand implements Callable<Integer> {
         }
         for (EvalMetrics m : outcome.published()) {
             System.err.printf(Locale.ROOT, "evaluator: %s  %-13s %-28s %.4f%s  (%d train, %d test)%n",
-                    outcome.checkpoint(), m.dataset(), m.metric().wireName(), m.value(), m.baseline() ? " baseline" : "",
+                    outcome.checkpoint(), m.dataset(), m.metric().wireName(), m.value(),
+                    m.reference() == null ? "" : " " + m.reference().wireName(),
                     m.trainSamples(), m.testSamples());
         }
     }

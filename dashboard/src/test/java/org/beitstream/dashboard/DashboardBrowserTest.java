@@ -237,9 +237,10 @@ class DashboardBrowserTest {
         String row = "#eval-table tr[data-run='" + RUN + "'][data-step='" + STEPS + "']";
         waitFor(chromium, "the evaluated checkpoint", () -> count(chromium, row) == 1);
         Map<String, Double> published = new HashMap<>();
-        scores.forEach(m -> published.put(m.metric().wireName() + "|" + m.dataset() + (m.baseline() ? "|baseline" : ""),
-                m.value()));
-        assertEquals(8, published.size(), "2 data sets x 2 metrics x (checkpoint, baseline): " + published.keySet());
+        scores.forEach(m -> published.put(m.metric().wireName() + "|" + m.dataset()
+                + (m.reference() == null ? "" : "|" + m.reference().wireName()), m.value()));
+        assertEquals(12, published.size(),
+                "2 data sets x 2 metrics x (checkpoint, random init, raw pixels): " + published.keySet());
         for (Metric metric : List.of(Metric.LINEAR_PROBE_ACCURACY, Metric.KNN_ACCURACY)) {
             cellShows(chromium, row, metric, "fashion-mnist", published);
         }
@@ -248,6 +249,7 @@ class DashboardBrowserTest {
         }
         assertEquals("3", attribute(chromium, "#chart-eval", "data-points"), "probe, k-NN and mIoU of one checkpoint");
         assertEquals(3, count(chromium, "#chart-eval li[data-baseline]"));
+        assertEquals(3, count(chromium, "#chart-eval li[data-raw-pixels]"), "each charted metric's raw-pixel level");
     }
 
     private static void cellShows(HeadlessChromium chromium, String row, Metric metric, String dataset,
@@ -255,7 +257,8 @@ class DashboardBrowserTest {
         String cell = row + " td[data-metric='" + metric.wireName() + "'][data-dataset='" + dataset + "']";
         String key = metric.wireName() + "|" + dataset;
         assertEquals(published.get(key), number(chromium, cell, "data-value"), key);
-        assertEquals(published.get(key + "|baseline"), number(chromium, cell, "data-baseline"), key + " baseline");
+        assertEquals(published.get(key + "|random_init"), number(chromium, cell, "data-baseline"), key + " baseline");
+        assertEquals(published.get(key + "|raw_pixels"), number(chromium, cell, "data-raw-pixels"), key + " raw pixels");
     }
 
     /** Read in one script, so that a redraw between two WebDriver calls cannot leave a stale element. */

@@ -6,14 +6,14 @@ import org.beitstream.evaluator.probe.Matrix;
 import org.beitstream.evaluator.probe.PatchFeatures;
 import org.beitstream.evaluator.probe.SegmentationProbe;
 import org.beitstream.evaluator.probe.SegmentationScores;
-import org.beitstream.model.beit.BeitPretrainingModel;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Scores one frozen backbone on every evaluation set: classification sets by the linear probe and k-NN on
- * {@code concat(CLS, mean patch token)}, segmentation sets by the linear patch-token probe (mIoU, pixel accuracy).
+ * Scores what the probes see ({@link ProbeInputs}: a frozen backbone's features, or the raw pixels) on every
+ * evaluation set: classification sets by the linear probe and k-NN on the per-image rows, segmentation sets by the
+ * linear per-patch probe (mIoU, pixel accuracy).
  */
 final class BackboneEvaluation {
     private final EvaluatorConfig config;
@@ -22,8 +22,7 @@ final class BackboneEvaluation {
         this.config = config;
     }
 
-    List<Score> score(BeitPretrainingModel backbone, List<PreparedDataset> datasets, NDManager manager) {
-        FeatureExtractor features = new FeatureExtractor(backbone, config.batchSize());
+    List<Score> score(ProbeInputs features, List<PreparedDataset> datasets, NDManager manager) {
         List<Score> scores = new ArrayList<>();
         for (PreparedDataset data : datasets) {
             String name = data.source().name();
@@ -31,15 +30,15 @@ final class BackboneEvaluation {
             int test = data.testImages().size();
             int classes = data.source().classes();
             if (data.source().segmentation()) {
-                PatchFeatures trainTokens = features.patchTokens(data.trainImages(), manager);
-                PatchFeatures testTokens = features.patchTokens(data.testImages(), manager);
+                PatchFeatures trainTokens = features.perPatch(data.trainImages(), manager);
+                PatchFeatures testTokens = features.perPatch(data.testImages(), manager);
                 SegmentationScores result = SegmentationProbe.fit(trainTokens, data.trainMasks(), classes,
                         config.segmentationProbe(), manager).score(testTokens, data.testMasks(), manager);
                 scores.add(new Score(Metric.SEGMENTATION_MIOU, name, result.meanIoU(), train, test));
                 scores.add(new Score(Metric.SEGMENTATION_PIXEL_ACCURACY, name, result.pixelAccuracy(), train, test));
             } else {
-                Matrix trainFeatures = features.pooled(data.trainImages(), manager);
-                Matrix testFeatures = features.pooled(data.testImages(), manager);
+                Matrix trainFeatures = features.perImage(data.trainImages(), manager);
+                Matrix testFeatures = features.perImage(data.testImages(), manager);
                 double probe = LogisticRegression.fit(trainFeatures, data.trainLabels(), classes, config.linearProbe(),
                         manager).accuracy(testFeatures, data.testLabels(), manager);
                 double knn = config.knn().accuracy(trainFeatures, data.trainLabels(), classes, testFeatures,

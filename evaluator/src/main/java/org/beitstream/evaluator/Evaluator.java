@@ -43,11 +43,12 @@ import java.util.function.Consumer;
  * The evaluator service: follows the checkpoints topic and evaluates every announced checkpoint once.
  *
  * <p>For each announcement: bring the evaluation set up to date from images.eval, load the backbone frozen, score
- * it (linear probe and k-NN on classification sets, the patch-token probe on segmentation sets), take the
- * random-initialisation baseline of the same architecture (cached), and publish both to metrics.eval. The metrics
- * and the consumer's offset past the announcement are committed in one Kafka transaction: after a crash the
- * checkpoint is either evaluated and passed, or neither, never reported twice. A checkpoint announced again
- * (its metrics already on metrics.eval) is passed without evaluation.
+ * it (linear probe and k-NN on classification sets, the patch-token probe on segmentation sets), take the two
+ * references scored by the same probes on the same images (each cached, see {@link Baselines}): the
+ * random-initialisation baseline of the same architecture and the raw pixels of its input, and publish all of
+ * them to metrics.eval. The metrics and the consumer's offset past the announcement are committed in one Kafka
+ * transaction: after a crash the checkpoint is either evaluated and passed, or neither, never reported twice. A
+ * checkpoint announced again (its metrics already on metrics.eval) is passed without evaluation.
  *
  * <p>One evaluator per group: a second one with the same transactional id fences the first.
  */
@@ -180,18 +181,24 @@ public final class Evaluator {
         }
         ModelInputs inputs = new ModelInputs(architecture);
         List<PreparedDataset> prepared = datasets.stream().map(d -> PreparedDataset.of(d, inputs)).toList();
-        List<Score> scores = evaluation.score(backbone, prepared, manager);
-        List<Score> baseline = baselines.scores(architecture, config, datasets, () -> {
+        List<Score> scores = evaluation.score(new FeatureExtractor(backbone, config.batchSize()), prepared, manager);
+        List<Score> randomInit = baselines.randomInit(architecture, config, datasets, () -> {
             try (NDManager baselineManager = manager.newSubManager()) {
                 BeitPretrainingModel random = BeitPretrainingModel.create(architecture, baselineManager,
                         config.baselineSeed());
-                return evaluation.score(random, prepared, baselineManager);
+                return evaluation.score(new FeatureExtractor(random, config.batchSize()), prepared, baselineManager);
+            }
+        });
+        List<Score> rawPixels = baselines.rawPixels(architecture, config, datasets, () -> {
+            try (NDManager rawManager = manager.newSubManager()) {
+                return evaluation.score(new RawPixels(architecture, config.batchSize()), prepared, rawManager);
             }
         });
         Instant now = Instant.now();
         List<EvalMetrics> metrics = new ArrayList<>();
-        scores.forEach(s -> metrics.add(EvalMetrics.of(key, false, s, now)));
-        baseline.forEach(s -> metrics.add(EvalMetrics.of(key, true, s, now)));
+        scores.forEach(s -> metrics.add(EvalMetrics.of(key, s, now)));
+        randomInit.forEach(s -> metrics.add(EvalMetrics.of(key, Reference.RANDOM_INIT, s, now)));
+        rawPixels.forEach(s -> metrics.add(EvalMetrics.of(key, Reference.RAW_PIXELS, s, now)));
         return metrics;
     }
 

@@ -14,6 +14,7 @@ import org.beitstream.runtime.KafkaRoundTrip;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
 import org.beitstream.runtime.images.ImageDecoder;
 import org.beitstream.runtime.storage.ObjectStore;
+import org.beitstream.runtime.storage.PublishedSets;
 import org.beitstream.schemas.CheckpointAnnouncement;
 import org.beitstream.schemas.Split;
 import org.beitstream.schemas.Topics;
@@ -27,6 +28,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,18 +37,19 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A short pipeline run on the real embedded broker and S3 server: ingest puts labelled images and mosaics on
- * images.eval, the trainer trains two steps and announces its checkpoint, the evaluator scores it.
+ * images.eval, the trainer trains four steps and announces two checkpoints, the evaluator scores them.
  */
 class EvaluatorTest {
     private static final String RUN = "eval-run";
     private static final int TRAIN_IMAGES = 200;
     private static final int TEST_IMAGES = 100;
     private static final int MOSAICS = 60; // every fifth is a test mosaic: 48 train, 12 test
+    /** 2 data sets x 2 metrics x (the checkpoint, random init, raw pixels). */
+    private static final int PER_CHECKPOINT = 12;
 
     @TempDir
     Path dir;
@@ -68,21 +71,22 @@ class EvaluatorTest {
         return new FashionMnist(images, labels);
     }
 
-    private static TrainerConfig twoSteps() {
+    /** Four steps, a checkpoint every two: two checkpoints of one architecture. */
+    private static TrainerConfig fourSteps() {
         TrainerConfig d = TrainerConfig.defaults(RUN, "tiny", SyntheticImages.TINY);
         return new TrainerConfig(RUN, "tiny", SyntheticImages.TINY, Optional.empty(), 8,
                 new TrainerConfig.Schedule(TrainerConfig.ScheduleKind.CONSTANT, 1e-3, 0, 1),
-                new TrainerConfig.Checkpointing(2, Duration.ZERO, 3), new TrainerConfig.Limits(2, Duration.ZERO),
+                new TrainerConfig.Checkpointing(2, Duration.ZERO, 3), new TrainerConfig.Limits(4, Duration.ZERO),
                 TrainerConfig.Replay.off(), 3, d.maskedPatchesPerImage(), 1, 5, Optional.empty());
     }
 
     @Test
-    void aCheckpointGetsLinearProbeAndSegmentationMetricsWithItsBaselineOnceEvenWhenAnnouncedTwice() throws Exception {
+    void eachCheckpointGetsItsMetricsWithBothReferencesOnceEvenWhenAnnouncedTwice() throws Exception {
         try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir, 0, 0, "evaluator",
                 "evaluator-secret", "beit-stream"));
              ObjectStore store = new ObjectStore(infra.s3())) {
-            SyntheticImages.produce(infra.kafka(), SyntheticImages.TINY, "img", "v1", 16, 1);
-            new Trainer(twoSteps(), infra.kafka(), store, m -> { }).run();
+            SyntheticImages.produce(infra.kafka(), SyntheticImages.TINY, "img", "v1", 32, 1); // 4 batches of 8
+            new Trainer(fourSteps(), infra.kafka(), store, m -> { }).run();
 
             FashionMnist train = items(TRAIN_IMAGES, 1);
             FashionMnist test = items(TEST_IMAGES, 2);
@@ -94,12 +98,14 @@ class EvaluatorTest {
 
             EvaluatorConfig config = EvaluatorConfig.defaults().withLimits(1000, 1000);
             List<Evaluator.Outcome> outcomes = new ArrayList<>();
-            assertEquals(1, new Evaluator(config, infra.kafka(), store, outcomes::add).run(true));
-            assertEquals(List.of(Evaluator.Outcome.Kind.EVALUATED), outcomes.stream().map(Evaluator.Outcome::kind).toList());
+            assertEquals(2, new Evaluator(config, infra.kafka(), store, outcomes::add).run(true));
+            assertEquals(List.of(Evaluator.Outcome.Kind.EVALUATED, Evaluator.Outcome.Kind.EVALUATED),
+                    outcomes.stream().map(Evaluator.Outcome::kind).toList());
 
             List<ConsumerRecord<String, JsonNode>> metrics = KafkaRoundTrip.consume(infra.kafka(), Topics.METRICS_EVAL,
-                    8, Duration.ofSeconds(30));
-            assertEquals(8, metrics.size(), "2 data sets x 2 metrics x (checkpoint, baseline): " + metrics);
+                    2 * PER_CHECKPOINT, Duration.ofSeconds(30));
+            assertEquals(2 * PER_CHECKPOINT, metrics.size(),
+                    "2 checkpoints x 2 data sets x 2 metrics x (checkpoint, random init, raw pixels): " + metrics);
             JsonSchema schema;
             try (InputStream in = EvaluatorTest.class.getResourceAsStream("/json-schema/metrics.eval.schema.json")) {
                 schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
@@ -108,16 +114,42 @@ class EvaluatorTest {
                 JsonNode m = record.value();
                 assertTrue(schema.validate(m).isEmpty(), () -> schema.validate(m).toString());
                 assertEquals(RUN, m.get("runId").asText());
-                assertEquals(2, m.get("step").asLong());
+                // Every reference record is still a baseline for readers that predate "reference".
+                assertEquals(m.has("reference"), m.get("baseline").asBoolean(), m.toString());
                 double value = m.get("value").asDouble();
                 assertTrue(value >= 0 && value <= 1, m.toString());
             }
-            Map<String, JsonNode> byName = metrics.stream().collect(Collectors.toMap(
-                    r -> r.value().get("metric").asText() + (r.value().get("baseline").asBoolean() ? "/baseline" : ""),
-                    ConsumerRecord::value));
-            assertEquals(Set.of("linear_probe_accuracy", "knn_accuracy", "segmentation_miou",
-                    "segmentation_pixel_accuracy", "linear_probe_accuracy/baseline", "knn_accuracy/baseline",
-                    "segmentation_miou/baseline", "segmentation_pixel_accuracy/baseline"), byName.keySet());
+            Map<Long, Map<String, JsonNode>> byStep = metrics.stream().collect(Collectors.groupingBy(
+                    r -> r.value().get("step").asLong(), Collectors.toMap(
+                            r -> r.value().get("metric").asText()
+                                    + (r.value().has("reference") ? "/" + r.value().get("reference").asText() : ""),
+                            ConsumerRecord::value)));
+            assertEquals(Set.of(2L, 4L), byStep.keySet());
+            Set<String> expected = new HashSet<>();
+            for (String metric : List.of("linear_probe_accuracy", "knn_accuracy", "segmentation_miou",
+                    "segmentation_pixel_accuracy")) {
+                expected.addAll(List.of(metric, metric + "/random_init", metric + "/raw_pixels"));
+            }
+            assertEquals(expected, byStep.get(2L).keySet());
+            assertEquals(expected, byStep.get(4L).keySet());
+            for (String key : expected) {
+                if (key.contains("/")) { // a reference does not depend on the checkpoint's weights
+                    JsonNode first = byStep.get(2L).get(key);
+                    JsonNode second = byStep.get(4L).get(key);
+                    assertEquals(first.get("value").asDouble(), second.get("value").asDouble(), key);
+                    assertEquals(first.get("dataset"), second.get("dataset"), key);
+                    assertEquals(first.get("trainSamples"), second.get("trainSamples"), key);
+                }
+            }
+            // Computed once each, for the first checkpoint; the second read them from the object store.
+            assertEquals(1, new PublishedSets(store).list("eval/baselines/").size(), "one random-init baseline");
+            assertEquals(1, new PublishedSets(store).list("eval/raw-pixels/").size(), "one raw-pixel reference");
+            Map<String, JsonNode> byName = byStep.get(2L);
+            JsonNode rawProbe = byName.get("linear_probe_accuracy/raw_pixels");
+            assertEquals(TRAIN_IMAGES, rawProbe.get("trainSamples").asInt());
+            assertEquals(TEST_IMAGES, rawProbe.get("testSamples").asInt());
+            // Brightness is the class: the pixels themselves carry it.
+            assertTrue(rawProbe.get("value").asDouble() > 0.5, rawProbe.toString());
             JsonNode probe = byName.get("linear_probe_accuracy");
             assertEquals("fashion-mnist", probe.get("dataset").asText());
             assertEquals(TRAIN_IMAGES, probe.get("trainSamples").asInt());
@@ -129,19 +161,19 @@ class EvaluatorTest {
             assertEquals(48, miou.get("trainSamples").asInt());
             assertEquals(12, miou.get("testSamples").asInt());
             assertTrue(byName.get("segmentation_pixel_accuracy").get("value").asDouble() > 0.3);
-            assertFalse(store.list("eval/baselines/").isEmpty(), "the baseline is cached in the object store");
 
             // The same checkpoint announced again: passed over, nothing new on metrics.eval.
             List<ConsumerRecord<String, CheckpointAnnouncement>> announced = KafkaRoundTrip.consume(infra.kafka(),
-                    Topics.CHECKPOINTS, 1, Duration.ofSeconds(30));
+                    Topics.CHECKPOINTS, 2, Duration.ofSeconds(30));
             KafkaRoundTrip.produce(infra.kafka(), Topics.CHECKPOINTS, List.of(new ProducerRecord<>(
                     Topics.CHECKPOINTS.name(), announced.get(0).key(), announced.get(0).value())));
             outcomes.clear();
             assertEquals(0, new Evaluator(config, infra.kafka(), store, outcomes::add).run(true));
             assertEquals(List.of(Evaluator.Outcome.Kind.ALREADY_EVALUATED),
                     outcomes.stream().map(Evaluator.Outcome::kind).toList(),
-                    "the first announcement's offset was committed with its metrics; only the second is read");
-            assertEquals(8, KafkaRoundTrip.consume(infra.kafka(), Topics.METRICS_EVAL, 9, Duration.ofSeconds(3)).size());
+                    "the announcements' offsets were committed with their metrics; only the repeated one is read");
+            assertEquals(2 * PER_CHECKPOINT, KafkaRoundTrip.consume(infra.kafka(), Topics.METRICS_EVAL,
+                    2 * PER_CHECKPOINT + 1, Duration.ofSeconds(3)).size());
         }
     }
 }

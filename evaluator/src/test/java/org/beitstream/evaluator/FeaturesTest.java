@@ -19,29 +19,26 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** What the probes are fed: the backbone's tokens pooled as BEiT's linear evaluation does, and resized masks. */
+/**
+ * What the probes are fed: the backbone's tokens pooled as BEiT's linear evaluation does, the raw pixels of the
+ * model input for the reference, and resized masks.
+ */
 class FeaturesTest {
     private static final BeitConfig TINY = SyntheticImages.TINY; // 8x8 grey, 4x4 grid, width 16
 
     @Test
     void featuresAreClsWithMeanPatchTokenAndThePatchTokensOfTheBackboneInBatchesOfAnySize() {
-        Random random = new Random(3);
-        List<byte[]> images = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            byte[] pixels = new byte[TINY.imgSize() * TINY.imgSize()];
-            random.nextBytes(pixels);
-            images.add(pixels);
-        }
+        List<byte[]> images = randomImages(5);
         try (NDManager manager = NDManager.newBaseManager()) {
             BeitPretrainingModel model = BeitPretrainingModel.create(TINY, manager, 1);
             // Batches of 2 (2 + 2 + 1) must give what one pass over all five gives.
-            Matrix pooled = new FeatureExtractor(model, 2).pooled(images, manager);
-            PatchFeatures patches = new FeatureExtractor(model, 2).patchTokens(images, manager);
+            Matrix pooled = new FeatureExtractor(model, 2).perImage(images, manager);
+            PatchFeatures patches = new FeatureExtractor(model, 2).perPatch(images, manager);
 
             float[] input = new float[5 * 64];
             for (int i = 0; i < 5; i++) {
                 for (int p = 0; p < 64; p++) {
-                    input[i * 64 + p] = ((images.get(i)[p] & 0xff) / 255f - 0.5f) / 0.5f; // the trainer's grey rule
+                    input[i * 64 + p] = greyInput(images.get(i)[p]);
                 }
             }
             NDArray tokens = model.encode(manager.create(input, new Shape(5, 1, 8, 8)));
@@ -60,6 +57,50 @@ class FeaturesTest {
             assertEquals(TINY.gridSize(), patches.grid());
             assertArrayEquals(patchTokens, patches.tokens().data(), 1e-5f);
         }
+    }
+
+    @Test
+    void rawPixelsAreTheNormalisedInputPerImageAndEachPatchsPixelsInTheGridOrderOfTheTokens() {
+        List<byte[]> images = randomImages(3);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // Batches of 2 (2 + 1), as the backbone's features.
+            Matrix perImage = new RawPixels(TINY, 2).perImage(images, manager);
+            PatchFeatures perPatch = new RawPixels(TINY, 2).perPatch(images, manager);
+
+            assertEquals(3, perImage.rows());
+            assertEquals(64, perImage.columns());
+            assertEquals(TINY.gridSize(), perPatch.grid());
+            assertEquals(3 * 16, perPatch.tokens().rows());
+            assertEquals(4, perPatch.tokens().columns()); // 2x2 pixels of one grey channel
+            for (int i = 0; i < 3; i++) {
+                for (int y = 0; y < 8; y++) {
+                    for (int x = 0; x < 8; x++) {
+                        float expected = greyInput(images.get(i)[y * 8 + x]);
+                        assertEquals(expected, perImage.get(i, y * 8 + x), 1e-6);
+                        // Patch (y / 2, x / 2) of a 4x4 grid, pixel (y % 2, x % 2) within it.
+                        int patch = i * 16 + (y / 2) * 4 + x / 2;
+                        assertEquals(expected, perPatch.tokens().get(patch, (y % 2) * 2 + x % 2), 1e-6,
+                                "image " + i + " pixel " + y + "," + x);
+                    }
+                }
+            }
+        }
+    }
+
+    private static List<byte[]> randomImages(int count) {
+        Random random = new Random(3);
+        List<byte[]> images = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            byte[] pixels = new byte[TINY.imgSize() * TINY.imgSize()];
+            random.nextBytes(pixels);
+            images.add(pixels);
+        }
+        return images;
+    }
+
+    /** The trainer's grey rule: [0, 1] to [-1, 1]. */
+    private static float greyInput(byte pixel) {
+        return ((pixel & 0xff) / 255f - 0.5f) / 0.5f;
     }
 
     @Test

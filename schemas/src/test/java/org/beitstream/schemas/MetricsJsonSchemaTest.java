@@ -36,11 +36,15 @@ class MetricsJsonSchemaTest {
     }
 
     @Test
-    void evalAndTokenizerRecordsValidate() throws Exception {
+    void evalRecordsOfCheckpointsAndBothReferencesAndTokenizerRecordsValidate() throws Exception {
         JsonNode eval = JSON.readTree("""
                 {"runId": "r1", "step": 500, "metric": "linear_probe_accuracy", "value": 0.81, "baseline": false,
                  "dataset": "fashion-mnist", "trainSamples": 5000, "testSamples": 1000, "time": "2026-11-24T01:00:00Z"}""");
         assertTrue(schemaOf(Topics.METRICS_EVAL.name()).validate(eval).isEmpty());
+        JsonNode rawPixels = ((ObjectNode) eval.deepCopy()).put("baseline", true).put("reference", "raw_pixels");
+        assertTrue(schemaOf(Topics.METRICS_EVAL.name()).validate(rawPixels).isEmpty());
+        JsonNode unknownReference = ((ObjectNode) rawPixels.deepCopy()).put("reference", "imagenet");
+        assertFalse(schemaOf(Topics.METRICS_EVAL.name()).validate(unknownReference).isEmpty());
 
         JsonNode tokenizer = JSON.readTree("""
                 {"phase": "serving", "tokenizerVersion": "v1", "time": "2026-11-24T01:00:00Z", "codebookSize": 8192,

@@ -3,6 +3,7 @@ package org.beitstream.app.demo;
 import org.beitstream.evaluator.EvalMetrics;
 import org.beitstream.evaluator.Evaluator;
 import org.beitstream.evaluator.Metric;
+import org.beitstream.evaluator.Reference;
 import org.beitstream.tokenizer.training.TokenizerTrainer;
 import org.beitstream.tokenizer.worker.BatchListener;
 import org.beitstream.tokenizer.worker.CodeHistogram;
@@ -19,10 +20,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * the live progress line and of the final summary.
  */
 final class DemoStatus implements BatchListener {
-    /** One evaluated checkpoint: its scores and the baseline's, in the order the evaluator published them. */
+    /** One evaluated checkpoint: its scores and the references', in the order the evaluator published them. */
     record Evaluation(String runId, long step, List<EvalMetrics> metrics) {
-        Optional<EvalMetrics> score(Metric metric, boolean baseline) {
-            return metrics.stream().filter(m -> m.metric() == metric && m.baseline() == baseline).findFirst();
+        /** The checkpoint's own score. */
+        Optional<EvalMetrics> score(Metric metric) {
+            return metrics.stream().filter(m -> m.metric() == metric && !m.baseline()).findFirst();
+        }
+
+        /** The score of {@code reference} reported next to the checkpoint. */
+        Optional<EvalMetrics> score(Metric metric, Reference reference) {
+            return metrics.stream().filter(m -> m.metric() == metric && m.reference() == reference).findFirst();
         }
     }
 
@@ -141,8 +148,8 @@ final class DemoStatus implements BatchListener {
         lastTraining().ifPresent(t -> line.append(String.format(Locale.ROOT,
                 "  step %,d loss %.3f masked acc %.1f%% %.0f img/s", t.step(), t.loss(), 100 * t.maskedAccuracy(),
                 t.imagesPerSecond())));
-        lastEvaluation().ifPresent(e -> e.score(Metric.LINEAR_PROBE_ACCURACY, false).or(
-                () -> e.score(Metric.SEGMENTATION_MIOU, false)).ifPresent(m -> line.append(String.format(Locale.ROOT,
+        lastEvaluation().ifPresent(e -> e.score(Metric.LINEAR_PROBE_ACCURACY).or(
+                () -> e.score(Metric.SEGMENTATION_MIOU)).ifPresent(m -> line.append(String.format(Locale.ROOT,
                 "  eval@%d %s %.3f", e.step(), m.metric().wireName(), m.value()))));
         return line.toString();
     }

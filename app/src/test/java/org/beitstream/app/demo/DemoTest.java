@@ -3,6 +3,7 @@ package org.beitstream.app.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.beitstream.evaluator.Metric;
+import org.beitstream.evaluator.Reference;
 import org.beitstream.ingest.source.FashionMnist;
 import org.beitstream.runtime.KafkaRoundTrip;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
@@ -18,7 +19,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -47,8 +51,10 @@ class DemoTest {
         long step = summary.lastEvaluation().get().step();
         assertEquals(summary.steps(), step, "the evaluated checkpoint is the final one");
         for (Metric metric : List.of(Metric.LINEAR_PROBE_ACCURACY, Metric.SEGMENTATION_MIOU)) {
-            for (boolean baseline : new boolean[]{false, true}) {
-                double value = summary.score(metric, baseline).orElseThrow(() -> new AssertionError(metric + " missing"));
+            List<Optional<Double>> scores = List.of(summary.score(metric),
+                    summary.score(metric, Reference.RANDOM_INIT), summary.score(metric, Reference.RAW_PIXELS));
+            for (Optional<Double> score : scores) {
+                double value = score.orElseThrow(() -> new AssertionError(metric + " missing: " + scores));
                 assertTrue(value > 0 && value <= 1, metric + " = " + value);
             }
         }
@@ -58,6 +64,9 @@ class DemoTest {
         String table = summary.render();
         assertTrue(table.contains("linear probe accuracy, fashion-mnist"), table);
         assertTrue(table.contains("segmentation mIoU, mosaic"), table);
+        assertTrue(table.contains(String.format(Locale.ROOT, "%.3f",
+                summary.score(Metric.KNN_ACCURACY, Reference.RAW_PIXELS).orElseThrow())), table);
+        assertTrue(table.contains("published: logistic regression on all 60,000 training images: 0.842"), table);
         assertTrue(table.contains(CheckpointLayout.prefix(summary.runId(), step)), table);
 
         // The data directory serves the run again: its checkpoint and its metrics.eval records are there.
@@ -68,14 +77,18 @@ class DemoTest {
             assertTrue(store.stat(checkpoint).isPresent(), checkpoint + " is not in the object store");
             List<ConsumerRecord<String, JsonNode>> metrics = KafkaRoundTrip.consume(again.kafka(), Topics.METRICS_EVAL,
                     r -> r.value().get("runId").asText().equals(summary.runId()) && r.value().get("step").asLong() == step,
-                    8, Duration.ofSeconds(30));
+                    12, Duration.ofSeconds(30));
             Set<String> published = metrics.stream()
-                    .map(r -> r.value().get("metric").asText() + (r.value().get("baseline").asBoolean() ? "/baseline" : ""))
+                    .map(r -> r.value().get("metric").asText()
+                            + (r.value().has("reference") ? "/" + r.value().get("reference").asText() : ""))
                     .collect(Collectors.toSet());
-            assertEquals(Set.of("linear_probe_accuracy", "knn_accuracy", "segmentation_miou",
-                    "segmentation_pixel_accuracy", "linear_probe_accuracy/baseline", "knn_accuracy/baseline",
-                    "segmentation_miou/baseline", "segmentation_pixel_accuracy/baseline"), published);
-            assertEquals(8, metrics.size(), "each metric of the checkpoint once");
+            Set<String> expected = new HashSet<>();
+            for (Metric metric : Metric.values()) {
+                expected.addAll(List.of(metric.wireName(), metric.wireName() + "/random_init",
+                        metric.wireName() + "/raw_pixels"));
+            }
+            assertEquals(expected, published);
+            assertEquals(12, metrics.size(), "each metric of the checkpoint and of both references once");
         }
     }
 }

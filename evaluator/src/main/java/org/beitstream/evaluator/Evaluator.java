@@ -189,11 +189,17 @@ public final class Evaluator {
                 return evaluation.score(new FeatureExtractor(random, config.batchSize()), prepared, baselineManager);
             }
         });
-        List<Score> rawPixels = baselines.rawPixels(architecture, config, datasets, () -> {
-            try (NDManager rawManager = manager.newSubManager()) {
-                return evaluation.score(new RawPixels(architecture, config.batchSize()), prepared, rawManager);
-            }
-        });
+        List<Score> rawPixels = List.of();
+        if (RawPixels.fitsAProbe(architecture)) {
+            rawPixels = baselines.rawPixels(architecture, config, datasets, () -> {
+                try (NDManager rawManager = manager.newSubManager()) {
+                    return evaluation.score(new RawPixels(architecture, config.batchSize()), prepared, rawManager);
+                }
+            });
+        } else {
+            LOG.info("no raw-pixel reference for {}: {} values per image are too many for a probe on pixels (at most {})",
+                    key, RawPixels.valuesPerImage(architecture), RawPixels.MAX_VALUES_PER_IMAGE);
+        }
         Instant now = Instant.now();
         List<EvalMetrics> metrics = new ArrayList<>();
         scores.forEach(s -> metrics.add(EvalMetrics.of(key, s, now)));

@@ -18,6 +18,8 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the probes are fed: the backbone's tokens pooled as BEiT's linear evaluation does, the raw pixels of the
@@ -101,6 +103,12 @@ class FeaturesTest {
     /** The trainer's grey rule: [0, 1] to [-1, 1]. */
     private static float greyInput(byte pixel) {
         return ((pixel & 0xff) / 255f - 0.5f) / 0.5f;
+    }
+
+    @Test
+    void rawPixelsAreProbedForSmallInputsOnlyNotForImageNetSizedOnes() {
+        assertTrue(RawPixels.fitsAProbe(BeitConfig.preset("fmnist-tiny")));
+        assertFalse(RawPixels.fitsAProbe(BeitConfig.preset("base")), "224x224x3 = 150,528 values per image");
     }
 
     @Test

@@ -105,7 +105,7 @@ public final class Demo {
         String runId = "demo-" + stamp;
         String tokenizerVersion = "demo-tok-" + stamp;
         log.printf("demo: %s in all: start-up, tokenizer training %s, pretraining ~%s%s, evaluation of the last "
-                        + "checkpoint next to a random-init baseline%n", DemoStatus.clock(plan.total().toSeconds()),
+                        + "checkpoint next to the random-init and raw-pixel references%n", DemoStatus.clock(plan.total().toSeconds()),
                 DemoStatus.clock(plan.tokenizerTraining().toSeconds()), DemoStatus.clock(plan.pretraining().toSeconds()),
                 plan.checkpointEvery().isZero() ? "" : " (checkpoint every " + DemoStatus.clock(
                         plan.checkpointEvery().toSeconds()) + ")");

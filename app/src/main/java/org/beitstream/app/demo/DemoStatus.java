@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * What the demo's services have done so far, gathered from their callbacks on their own threads: the source of
@@ -129,7 +130,7 @@ final class DemoStatus implements BatchListener {
     }
 
     /** Waits until the checkpoint of {@code step} is evaluated, {@code deadlineNanos} passes, or the demo stops. */
-    synchronized boolean awaitEvaluation(long step, long deadlineNanos, java.util.function.BooleanSupplier stopped)
+    synchronized boolean awaitEvaluation(long step, long deadlineNanos, BooleanSupplier stopped)
             throws InterruptedException {
         while (evaluations.stream().noneMatch(e -> e.step() == step)) {
             long left = deadlineNanos - System.nanoTime();

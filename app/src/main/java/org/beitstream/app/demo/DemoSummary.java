@@ -4,9 +4,9 @@ import org.beitstream.evaluator.EvalMetrics;
 import org.beitstream.evaluator.Evaluator;
 import org.beitstream.evaluator.Metric;
 import org.beitstream.evaluator.Reference;
+import org.beitstream.schemas.CheckpointLayout;
 import org.beitstream.tokenizer.training.TokenizerTrainer;
 import org.beitstream.tokenizer.training.TrainingMetrics;
-import org.beitstream.schemas.CheckpointLayout;
 import org.beitstream.trainer.TrainMetrics;
 
 import java.nio.file.Path;
@@ -19,15 +19,15 @@ import java.util.stream.Collectors;
 /**
  * What a demo did and what its features are worth: the table printed at the end.
  *
- * @param lastEvaluation the newest evaluated checkpoint, with the scores of the random-init and raw-pixel references
+ * @param evaluations the evaluated checkpoints in order, each with the scores of the random-init and raw-pixel
+ *                    references
  */
 public record DemoSummary(boolean fashionMnist, Duration elapsed, Duration planned, boolean stopped, long imagesStreamed,
                           long imagesTokenized, Optional<TokenizerTrainer.Outcome> tokenizer, int servedCodesUsed,
                           double servedEntropyBits, double servedLargestShare, long steps,
                           Optional<TrainMetrics> firstTraining,
                           Optional<TrainMetrics> lastTraining, List<DemoStatus.Evaluation> evaluations,
-                          Optional<DemoStatus.Evaluation> lastEvaluation, String runId, String checkpointsUri,
-                          Path dataDir) {
+                          String runId, String checkpointsUri, Path dataDir) {
     /**
      * Logistic regression on raw pixels, Fashion-MNIST's own benchmark table (Xiao et al., 2017): trained on all
      * 60,000 images, so only a footnote next to the raw-pixel reference measured on the probes' own images.
@@ -38,18 +38,23 @@ public record DemoSummary(boolean fashionMnist, Duration elapsed, Duration plann
                           String checkpointsUri, Path dataDir, long imagesStreamed, boolean stopped) {
         return new DemoSummary(data.isFashionMnist(), elapsed, plan.total(), stopped, imagesStreamed,
                 status.imagesTokenized(), status.tokenizer(), status.servedCodesUsed(), status.servedEntropyBits(),
-                status.servedLargestShare(), status.stepsTrained(), status.firstTraining(), status.lastTraining(), status.evaluations(), status.lastEvaluation(), runId,
-                checkpointsUri, dataDir);
+                status.servedLargestShare(), status.stepsTrained(), status.firstTraining(), status.lastTraining(),
+                status.evaluations(), runId, checkpointsUri, dataDir);
+    }
+
+    /** The newest evaluated checkpoint. */
+    public Optional<DemoStatus.Evaluation> lastEvaluation() {
+        return evaluations.isEmpty() ? Optional.empty() : Optional.of(evaluations.get(evaluations.size() - 1));
     }
 
     /** The score of the newest evaluated checkpoint. */
     public Optional<Double> score(Metric metric) {
-        return lastEvaluation.flatMap(e -> e.score(metric)).map(EvalMetrics::value);
+        return lastEvaluation().flatMap(e -> e.score(metric)).map(EvalMetrics::value);
     }
 
     /** The score of a reference reported next to the newest evaluated checkpoint. */
     public Optional<Double> score(Metric metric, Reference reference) {
-        return lastEvaluation.flatMap(e -> e.score(metric, reference)).map(EvalMetrics::value);
+        return lastEvaluation().flatMap(e -> e.score(metric, reference)).map(EvalMetrics::value);
     }
 
     /** One line of an evaluation's scores, for the progress log. */
@@ -95,10 +100,10 @@ public record DemoSummary(boolean fashionMnist, Duration elapsed, Duration plann
                     100 * last.maskedAccuracy(), 100 * servedLargestShare));
         });
         out.append('\n');
-        if (lastEvaluation.isEmpty()) {
+        if (lastEvaluation().isEmpty()) {
             out.append("  no checkpoint was evaluated\n");
         } else {
-            DemoStatus.Evaluation e = lastEvaluation.get();
+            DemoStatus.Evaluation e = lastEvaluation().get();
             out.append(String.format(Locale.ROOT, "  %-50s %12s %12s %12s%n", "frozen features of checkpoint",
                     "step " + e.step(), "random init", "raw pixels"));
             evaluationRow(out, e, Metric.LINEAR_PROBE_ACCURACY, "linear probe accuracy");

@@ -1,10 +1,13 @@
 package org.beitstream.model.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +23,8 @@ import java.util.Map;
  *   m ← β₁m + (1−β₁)g,   v ← β₂v + (1−β₂)g²
  *   p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)
  * </pre>
- * Written by hand because DJL's optimizers have no per-parameter weight decay and clip element-wise.
+ * Written by hand because DJL's optimizers have no per-parameter weight decay and clip element-wise (and
+ * the PyTorch engine's Adam kernel computes 1−β in float32, 1e-5 off torch's 0.001 for β₂ = 0.999).
  * Gradients are read from the parameters (DJL's gradient collector) and zeroed after each step, since
  * the collector accumulates into them.
  */
@@ -76,10 +80,13 @@ public final class AdamW implements AutoCloseable {
             step++;
             double bias1 = 1 - Math.pow(config.beta1(), step);
             double bias2Sqrt = Math.sqrt(1 - Math.pow(config.beta2(), step));
+            Constants constants = new Constants(clipped ? clipCoefficient : 1.0, bias2Sqrt);
             for (ParameterGroup group : groups) {
                 double lr = learningRate * group.lrScale();
+                NDArray decay = group.weightDecay() == 0 ? null : constants.scalar(1 - lr * group.weightDecay());
+                NDArray stepSize = constants.scalar(lr / bias1);
                 for (String name : group.parameters().keySet()) {
-                    update(slots.get(name), lr, group.weightDecay(), clipped ? clipCoefficient : 1.0, bias1, bias2Sqrt);
+                    update(slots.get(name), constants, decay, stepSize);
                 }
             }
             zeroGradients();
@@ -87,30 +94,64 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    private void update(Slot slot, double lr, double weightDecay, double gradScale, double bias1, double bias2Sqrt) {
-        NDArray g = slot.parameter().getGradient();
-        if (gradScale != 1.0) {
-            g = g.mul(gradScale);
+    /**
+     * The step's scalar operands as 0-d tensors of the parameters' type, made once per step. DJL would wrap
+     * every Java number operand of every parameter's update in a temporary tensor of its own; the cast from
+     * double gives the same float32 values as torch's Python scalars. The step's scope frees them.
+     */
+    private final class Constants {
+        private final DataType type = slots.values().iterator().next().parameter().getDataType();
+        final NDArray gradScale;
+        final NDArray beta1;
+        final NDArray oneMinusBeta1;
+        final NDArray beta2;
+        final NDArray oneMinusBeta2;
+        final NDArray bias2Sqrt;
+        final NDArray eps;
+
+        Constants(double gradScale, double bias2Sqrt) {
+            this.gradScale = gradScale == 1.0 ? null : scalar(gradScale);
+            this.beta1 = scalar(config.beta1());
+            this.oneMinusBeta1 = scalar(1 - config.beta1());
+            this.beta2 = scalar(config.beta2());
+            this.oneMinusBeta2 = scalar(1 - config.beta2());
+            this.bias2Sqrt = scalar(bias2Sqrt);
+            this.eps = scalar(config.eps());
         }
-        slot.expAvg().muli(config.beta1()).addi(g.mul(1 - config.beta1()));
-        slot.expAvgSq().muli(config.beta2()).addi(g.square().mul(1 - config.beta2()));
-        NDArray denominator = slot.expAvgSq().sqrt().divi(bias2Sqrt).addi(config.eps());
-        // In place on a detached view: the storage is the parameter's, but autograd does not record it.
-        NDArray data = slot.parameter().stopGradient();
-        if (weightDecay != 0) {
-            data.muli(1 - lr * weightDecay);
+
+        NDArray scalar(double value) {
+            // Copied (toType with copy) into PyTorch's memory: DJL's create points at a Java buffer.
+            return stateManager.create(value).toType(type, true);
         }
-        data.subi(slot.expAvg().div(denominator).muli(lr / bias1));
     }
 
-    /** Total 2-norm over all gradients, as {@code clip_grad_norm_} reports it before clipping. */
-    private double globalGradNorm() {
-        double sumOfSquares = 0;
-        for (Slot slot : slots.values()) {
-            double norm = slot.parameter().getGradient().norm().toType(DataType.FLOAT64, false).getDouble();
-            sumOfSquares += norm * norm;
+    /** torch.optim.AdamW's single-tensor update of one parameter, every step in place where torch's is. */
+    private void update(Slot slot, Constants c, NDArray decay, NDArray stepSize) {
+        NDArray g = slot.parameter().getGradient();
+        if (c.gradScale != null) {
+            g = g.mul(c.gradScale);
         }
-        return Math.sqrt(sumOfSquares);
+        slot.expAvg().muli(c.beta1).addi(g.mul(c.oneMinusBeta1));
+        slot.expAvgSq().muli(c.beta2).addi(g.square().muli(c.oneMinusBeta2));
+        NDArray denominator = slot.expAvgSq().sqrt().divi(c.bias2Sqrt).addi(c.eps);
+        // In place on a detached view: the storage is the parameter's, but autograd does not record it.
+        NDArray data = slot.parameter().stopGradient();
+        if (decay != null) {
+            data.muli(decay);
+        }
+        data.subi(slot.expAvg().div(denominator).muli(stepSize));
+    }
+
+    /**
+     * Total 2-norm over all gradients, as {@code clip_grad_norm_} computes it before clipping: the norm of the
+     * per-parameter norms, read back once.
+     */
+    private double globalGradNorm() {
+        NDList norms = new NDList(slots.size());
+        for (Slot slot : slots.values()) {
+            norms.add(slot.parameter().getGradient().norm());
+        }
+        return NDArrays.stack(norms).norm().toType(DataType.FLOAT64, false).getDouble();
     }
 
     /** Zeroes every managed gradient; DJL's collector adds to them and never resets. */
@@ -119,14 +160,22 @@ public final class AdamW implements AutoCloseable {
             scope.suppressNotUsedWarning();
             for (Slot slot : slots.values()) {
                 if (slot.parameter().hasGradient()) {
-                    // Filled in place rather than multiplied by 0, which would keep the NaNs of a skipped step.
-                    // Not set(ByteBuffer): DJL's PyTorch set points the tensor at the buffer's memory without
-                    // copying, and the buffer dies with this short-lived wrapper of the gradient; the next
-                    // backward then accumulates into freed memory (NaN losses, SIGSEGV in autograd).
-                    slot.parameter().getGradient().set(new NDIndex("..."), 0f);
+                    // Zeroed in place (grad.zero_()) rather than multiplied by 0, which would keep the NaNs of a
+                    // skipped step, and not set(ByteBuffer): DJL's PyTorch set points the tensor at the buffer's
+                    // memory without copying, and the buffer dies with this short-lived wrapper of the gradient;
+                    // the next backward then accumulates into freed memory (NaN losses, SIGSEGV in autograd).
+                    JniUtils.zeroGrad(pytorch(slot.parameter()));
                 }
             }
         }
+    }
+
+    private static PtNDArray pytorch(NDArray array) {
+        if (array instanceof PtNDArray pt) {
+            return pt;
+        }
+        throw new IllegalStateException("AdamW runs on DJL's PyTorch engine; got an array of "
+                + array.getManager().getEngine().getEngineName());
     }
 
     /**

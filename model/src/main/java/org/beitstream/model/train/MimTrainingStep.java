@@ -3,6 +3,7 @@ package org.beitstream.model.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import org.beitstream.model.beit.BeitConfig;
@@ -119,17 +120,23 @@ public final class MimTrainingStep implements AutoCloseable {
             boolMaskedPos.tempAttach(stepManager);
             labels.tempAttach(stepManager);
 
-            PretrainingOutput output;
             PretrainingLoss loss;
+            double accuracy;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                output = model.forward(images, boolMaskedPos);
-                loss = PretrainingLoss.of(output, labels);
+                // Only the losses outlive the forward pass. The other arrays are released before the backward
+                // pass, which then frees each activation once it has used it, as PyTorch does in Python.
+                try (NDScope forward = new NDScope()) {
+                    PretrainingOutput output = model.forward(images, boolMaskedPos);
+                    loss = PretrainingLoss.of(output, labels);
+                    accuracy = accuracy(output.logitsMim(), labels);
+                    NDScope.unregister(loss.lossMim(), loss.lossClsPt(), loss.total());
+                }
                 collector.backward(loss.total());
             }
             double total = loss.total().getFloat();
             StepReport report = optimizer.step(total, learningRate);
-            return new Result(total, loss.lossMim().getFloat(), loss.lossClsPt().getFloat(),
-                    accuracy(output.logitsMim(), labels), report.gradNorm(), learningRate, report.skipped());
+            return new Result(total, loss.lossMim().getFloat(), loss.lossClsPt().getFloat(), accuracy,
+                    report.gradNorm(), learningRate, report.skipped());
         }
     }
 

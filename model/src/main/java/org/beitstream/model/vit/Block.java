@@ -1,6 +1,7 @@
 package org.beitstream.model.vit;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -33,8 +34,15 @@ public final class Block extends Module {
 
     /** @param sharedBias the network-wide relative position bias {@code [heads, T, T]}, or null */
     public NDArray forward(NDArray x, NDArray sharedBias) {
-        x = x.add(scaled(attn.forward(norm1.forward(x), sharedBias), gamma1));
-        return x.add(scaled(mlp.forward(norm2.forward(x)), gamma2));
+        // The block's intermediate arrays are released as soon as the block is done: autograd keeps what the
+        // backward pass needs, and frees each of those as the backward pass consumes it, so PyTorch can reuse
+        // the memory within the step instead of touching fresh pages until the step's manager closes.
+        try (NDScope scope = new NDScope()) {
+            NDArray afterAttention = x.add(scaled(attn.forward(norm1.forward(x), sharedBias), gamma1));
+            NDArray out = afterAttention.add(scaled(mlp.forward(norm2.forward(afterAttention)), gamma2));
+            NDScope.unregister(out);
+            return out;
+        }
     }
 
     private static NDArray scaled(NDArray branch, NDArray gamma) {

@@ -2,6 +2,7 @@ package org.beitstream.model.vit;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -80,6 +81,8 @@ public final class RelativePositionBias extends Module {
                 }
             }
             gatherIndex = allocation().manager().create(flat, new Shape(numHeads, tokens, tokens));
+            // Made during the first forward pass but kept with the module: not one of the pass's temporaries.
+            NDScope.unregister(gatherIndex);
         }
         return gatherIndex;
     }

@@ -17,13 +17,13 @@ the traced module gives exactly `out.embed_ind` on `in.images` (and the encoder 
     ./beit-stream publish-tokenizer --torchscript vqkd_b16.pt --version beitv2-b16 --image-size 224 \
         --channels 3 --vocab 8192
 
-The test fixture tokenizer-worker/src/test/resources/torchscript/vqkd-setA.pt was made with torch 2.13.0
+The test fixture model/src/test/resources/torchscript/vqkd-setA.pt was made with torch 2.13.0
 (CPU) from the authors' set-A reference weights (32x32 RGB, patch 8, 4x4 tokens, 128 codes), by:
 
     /tmp/timm-venv/bin/python tools/export_vqkd_torchscript.py \
         --weights ../shared/oracle/setA/vqkd.weights.safetensors --heads 2 \
         --check ../shared/oracle/setA/vqkd.io.safetensors \
-        --out tokenizer-worker/src/test/resources/torchscript/vqkd-setA.pt
+        --out model/src/test/resources/torchscript/vqkd-setA.pt
 """
 import argparse
 import json

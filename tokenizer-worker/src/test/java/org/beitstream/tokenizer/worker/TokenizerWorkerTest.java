@@ -10,6 +10,7 @@ import org.beitstream.model.tokenizer.TorchScriptTokenizer;
 import org.beitstream.model.tokenizer.VisualTokenizer;
 import org.beitstream.model.vqkd.VqkdTokenizer;
 import org.beitstream.runtime.KafkaRoundTrip;
+import org.beitstream.runtime.config.KafkaSettings;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
 import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.images.DecodedImage;
@@ -204,6 +205,40 @@ class TokenizerWorkerTest {
                 t.getPixels().getData().duplicate().get(pixels);
                 assertArrayEquals(prepared(image, module), pixels, image.getId());
                 assertEquals(boxed(offlineTokens(module, image)), t.getTokens(), "tokens of " + image.getId());
+            }
+        }
+    }
+
+    /**
+     * brightness-grid keeps the contract on the probe's zeros, but says level 127 for white patches: beyond the 64
+     * codes it is published with here. Its batch fails instead of emitting those ids, and stays pending until a
+     * version that works is announced, which then tokenizes it exactly once.
+     */
+    @Test
+    void aModuleThatBreaksTheContractOnRealImagesEmitsNothingAndTheNextVersionTakesItsImages() throws Exception {
+        Path module = TorchScriptFixtures.file("brightness-grid", dir);
+        TokenizerRegistry.announce(infra.kafka(), new TokenizerRegistry(store).publishTorchScript("broken-v1",
+                new TorchScriptSpec(module, 32, 3, 64)));
+        byte[] pixels = new byte[28 * 28];
+        Arrays.fill(pixels, (byte) 255);
+        List<ImageRecord> white = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            white.add(ImageRecord.newBuilder(image("broken-" + i, new Random(i))).setData(ByteBuffer.wrap(pixels)).build());
+        }
+        // The failed stream thread is replaced, and its partitions wait for its session to expire: keep that short.
+        KafkaSettings kafka = new KafkaSettings(infra.kafka().bootstrapServers(), Map.of("session.timeout.ms", "6000"));
+        try (TokenizerWorker worker = TokenizerWorker.start(config("broken-app"), kafka, store,
+                (version, n, nanos, tokens) -> { }, Duration.ofSeconds(30))) {
+            awaitVersion(worker, "broken-v1"); // past the versions the other tests announced before
+            produce(white);
+            assertEquals(List.of(), KafkaRoundTrip.consume(infra.kafka(), Topics.IMAGES_TOKENIZED,
+                    r -> r.value().getId().startsWith("broken-"), 1, Duration.ofSeconds(5)));
+            VqkdTokenizer fixed = announce("broken-v2", 41);
+            Map<String, TokenizedImage> out = tokenized("broken-", 5);
+            for (ImageRecord image : white) {
+                TokenizedImage t = out.get(image.getId());
+                assertEquals("broken-v2", t.getTokenizerVersion());
+                assertEquals(boxed(offlineTokens(fixed, image)), t.getTokens(), "tokens of " + image.getId());
             }
         }
     }

@@ -34,7 +34,9 @@ public sealed interface VersionConfig {
     VisualTokenizer load(String version, byte[] object, NDManager manager) throws IOException;
 
     static VersionConfig fromJson(ObjectMapper json, String text) throws IOException {
-        ObjectNode node = (ObjectNode) json.readTree(text);
+        if (!(json.readTree(text) instanceof ObjectNode node)) {
+            throw new IOException("the config is not a JSON object");
+        }
         JsonNode kind = node.remove(KIND);
         String name = kind == null ? Vqkd.KIND_NAME : kind.asText();
         return switch (name) {

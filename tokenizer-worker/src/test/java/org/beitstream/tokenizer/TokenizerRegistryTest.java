@@ -124,6 +124,9 @@ class TokenizerRegistryTest {
         IOException e = assertThrows(IOException.class, () -> registry.load(unknown, manager));
         assertEquals("tokenizer v-test-3 has an unusable config: unknown tokenizer kind 'onnx' (known: vqkd, torchscript)",
                 e.getMessage());
+        TokenizerAnnouncement notAnObject = TokenizerAnnouncement.newBuilder(announced).setConfig("[]").build();
+        e = assertThrows(IOException.class, () -> registry.load(notAnObject, manager));
+        assertEquals("tokenizer v-test-3 has an unusable config: the config is not a JSON object", e.getMessage());
     }
 
     private Set<String> keys(String prefix) throws Exception {

@@ -1,10 +1,14 @@
 package org.beitstream.app;
 
+import org.beitstream.model.testing.TorchScriptFixtures;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,7 +29,8 @@ class CommandLineTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String command : new String[] {"infra", "setup", "conformance", "train-tokenizer", "dashboard"}) {
+        for (String command : new String[] {"infra", "setup", "conformance", "train-tokenizer", "publish-tokenizer",
+                "dashboard"}) {
             Run help = run(command, "--help");
             assertEquals(0, help.exitCode(), command);
             assertTrue(help.out().contains("Usage: beit-stream " + command), help.out());
@@ -77,6 +82,41 @@ class CommandLineTest {
         Run badTeacher = run(concat(new String[] {"train-tokenizer", "--source", "stream", "--minutes", "1",
                 "--teacher", "clip"}, connection));
         assertTrue(badTeacher.err().contains("--teacher: 'clip' is neither"), badTeacher.err());
+    }
+
+    @Test
+    void publishTokenizerNamesAMissingFileOrABadFlagBeforeConnecting(@TempDir Path dir) throws Exception {
+        String module = TorchScriptFixtures.file("vqkd-setA", dir).toString();
+        String[] connection = {"--kafka-bootstrap", "127.0.0.1:1", "--s3-endpoint", "http://127.0.0.1:1",
+                "--s3-access-key", "a", "--s3-secret-key", "b"};
+        Map<String, String[]> bad = Map.of(
+                "--torchscript: /nonexistent/tokenizer.pt is not a file", new String[] {"--torchscript",
+                        "/nonexistent/tokenizer.pt", "--version", "v1", "--image-size", "32", "--vocab", "128"},
+                "--channels: must be 1 or 3, got 4", new String[] {"--torchscript", module, "--version", "v1",
+                        "--image-size", "32", "--channels", "4", "--vocab", "128"},
+                "--vocab: must be at least 1, got 0", new String[] {"--torchscript", module, "--version", "v1",
+                        "--image-size", "32", "--vocab", "0"},
+                "--version: 'v 1' is not a version name", new String[] {"--torchscript", module, "--version", "v 1",
+                        "--image-size", "32", "--vocab", "128"},
+                "Missing required option: '--image-size=S'", new String[] {"--torchscript", module, "--version", "v1",
+                        "--vocab", "128"});
+        for (var entry : bad.entrySet()) {
+            Run run = run(concat(concat(new String[] {"publish-tokenizer"}, entry.getValue()), connection));
+            assertEquals(CommandLine.ExitCode.USAGE, run.exitCode(), run.err());
+            assertTrue(run.err().contains(entry.getKey()), run.err());
+        }
+    }
+
+    @Test
+    void publishTokenizerRefusesABrokenModuleNamingItBeforeUploading(@TempDir Path dir) throws Exception {
+        String module = TorchScriptFixtures.file("float-ids", dir).toString();
+        // The object store at port 1 is never reached: the probe comes first.
+        Run run = run("publish-tokenizer", "--torchscript", module, "--version", "v1", "--image-size", "32",
+                "--vocab", "128", "--kafka-bootstrap", "127.0.0.1:1", "--s3-endpoint", "http://127.0.0.1:1",
+                "--s3-access-key", "a", "--s3-secret-key", "b");
+        assertEquals(CommandLine.ExitCode.USAGE, run.exitCode(), run.err());
+        assertTrue(run.err().contains("error: tokenizer " + module + " returned float32 ids; the contract is an integer "
+                + "type"), run.err());
     }
 
     private static String[] concat(String[] first, String[] second) {

@@ -7,33 +7,40 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.beitstream.model.io.Safetensors;
+import org.beitstream.model.tokenizer.TokenizerGeometry;
+import org.beitstream.model.tokenizer.TorchScriptTokenizer;
+import org.beitstream.model.tokenizer.VisualTokenizer;
 import org.beitstream.model.vqkd.VqkdConfig;
-import org.beitstream.model.vqkd.VqkdTokenizer;
 import org.beitstream.runtime.config.KafkaSettings;
+import org.beitstream.runtime.config.SettingException;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.runtime.storage.PublishedSets;
 import org.beitstream.runtime.storage.StoredObject;
 import org.beitstream.schemas.TokenizerAnnouncement;
 import org.beitstream.schemas.Topics;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Pattern;
 
 /**
  * Immutable tokenizer versions: weights and config published atomically under {@code tokenizers/<version>/}
  * in the object store, then announced on the compacted {@code tokenizers} topic. A worker loads a version
- * only after checking its weights against the announced sha256.
+ * only after checking its weights against the announced sha256. A version is our VQ-KD or a user's
+ * TorchScript module ({@link VersionConfig}).
  */
 public final class TokenizerRegistry {
     public static final String PREFIX = "tokenizers/";
-    static final String WEIGHTS = "weights.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Object keys and Kafka keys: letters, digits, dot, dash, underscore. */
+    private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     private final ObjectStore store;
     private final PublishedSets sets;
@@ -48,23 +55,47 @@ public final class TokenizerRegistry {
         return sets.read(PREFIX + version + "/").isPresent();
     }
 
+    /** The version name, or a {@code --version} error when it cannot name objects and Kafka keys. */
+    public static String checkVersionName(String version) {
+        if (version == null || !VERSION.matcher(version).matches()) {
+            throw new SettingException("--version", "'" + version + "' is not a version name (letters, digits, "
+                    + "'.', '-', '_'; at most 128)");
+        }
+        return version;
+    }
+
+    /** Publishes our VQ-KD tokenizer: its config and the authors' state dict as safetensors. */
+    public TokenizerAnnouncement publish(String version, VqkdConfig config, Map<String, NDArray> stateDict)
+            throws IOException {
+        ByteArrayOutputStream weights = new ByteArrayOutputStream();
+        Safetensors.write(weights, stateDict, Map.of("format", "beit-stream vqkd", "version", version));
+        return publish(version, new VersionConfig.Vqkd(config), weights.toByteArray());
+    }
+
+    /**
+     * Publishes a user's TorchScript tokenizer after one forward on zeros, which finds its token grid and refuses,
+     * before anything is uploaded, a module that breaks the contract of docs/TOKENIZER.md.
+     */
+    public TokenizerAnnouncement publishTorchScript(String version, TorchScriptSpec spec) throws IOException {
+        TokenizerGeometry geometry = TorchScriptTokenizer.probe(spec.module(), spec.imageSize(), spec.channels(),
+                spec.vocabSize());
+        return publish(version, new VersionConfig.TorchScript(geometry), Files.readAllBytes(spec.module()));
+    }
+
     /**
      * Uploads the version's weights and config; nothing is visible until both are complete. A version is
      * immutable: workers and checkpoints refer to it by name, so publishing an existing name is refused.
      */
-    public TokenizerAnnouncement publish(String version, VqkdConfig config, Map<String, NDArray> stateDict)
-            throws IOException {
+    private TokenizerAnnouncement publish(String version, VersionConfig config, byte[] weights) throws IOException {
         if (isPublished(version)) {
             throw new IOException("tokenizer " + version + " is already published; versions are immutable");
         }
-        ByteArrayOutputStream weights = new ByteArrayOutputStream();
-        Safetensors.write(weights, stateDict, Map.of("format", "beit-stream vqkd", "version", version));
-        String configJson = JSON.writeValueAsString(config);
+        String configJson = JSON.writeValueAsString(config.toJson(JSON));
         PublishedSets.Manifest manifest = sets.publish(PREFIX + version + "/",
-                List.of(PublishedSets.Part.of(WEIGHTS, weights.toByteArray()),
-                        PublishedSets.Part.of("config.json", configJson.getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                List.of(PublishedSets.Part.of(config.objectName(), weights),
+                        PublishedSets.Part.of("config.json", configJson.getBytes(StandardCharsets.UTF_8))),
                 Map.of("version", version));
-        StoredObject stored = manifest.object(WEIGHTS).orElseThrow();
+        StoredObject stored = manifest.object(config.objectName()).orElseThrow();
         return TokenizerAnnouncement.newBuilder()
                 .setVersion(version)
                 .setObjectUri(store.settings().uriOf(stored.key()))
@@ -86,25 +117,28 @@ public final class TokenizerRegistry {
         }
     }
 
-    public static VqkdConfig config(TokenizerAnnouncement announcement) throws IOException {
-        return JSON.readValue(announcement.getConfig(), VqkdConfig.class);
+    public static VersionConfig config(TokenizerAnnouncement announcement) throws IOException {
+        try {
+            return VersionConfig.fromJson(JSON, announcement.getConfig());
+        } catch (IOException e) {
+            throw new IOException("tokenizer " + announcement.getVersion() + " has an unusable config: "
+                    + e.getMessage(), e);
+        }
     }
 
-    /** Loads an announced version, refusing weights whose sha256 differs from the announcement. */
-    public VqkdTokenizer load(TokenizerAnnouncement announcement, NDManager manager) throws IOException {
+    /** Loads an announced version, of its kind, refusing weights whose sha256 differs from the announcement. */
+    public VisualTokenizer load(TokenizerAnnouncement announcement, NDManager manager) throws IOException {
+        VersionConfig config = config(announcement);
         String prefix = PREFIX + announcement.getVersion() + "/";
         PublishedSets.Manifest manifest = sets.read(prefix)
                 .orElseThrow(() -> new IOException("tokenizer " + announcement.getVersion() + " is announced but "
                         + prefix + " holds no complete set"));
-        StoredObject weights = manifest.object(WEIGHTS).orElseThrow(() -> new IOException(prefix + " has no " + WEIGHTS));
+        StoredObject weights = manifest.object(config.objectName())
+                .orElseThrow(() -> new IOException(prefix + " has no " + config.objectName()));
         if (!weights.sha256().equals(announcement.getSha256())) {
             throw new IOException("tokenizer " + announcement.getVersion() + ": stored weights have sha256 "
                     + weights.sha256() + ", the announcement says " + announcement.getSha256());
         }
-        byte[] bytes = sets.readVerified(manifest, WEIGHTS);
-        try (NDManager loading = manager.newSubManager()) {
-            Map<String, NDArray> stateDict = Safetensors.read(new ByteArrayInputStream(bytes), loading, weights.key());
-            return VqkdTokenizer.fromStateDict(config(announcement), stateDict, manager);
-        }
+        return config.load(announcement.getVersion(), sets.readVerified(manifest, config.objectName()), manager);
     }
 }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.beitstream.model.teacher.ImageNormalization;
 import org.beitstream.model.teacher.PatchTeacher;
+import org.beitstream.model.tokenizer.TokenizerGeometry;
+import org.beitstream.model.tokenizer.VisualTokenizer;
 import org.beitstream.model.vit.Module;
 import org.beitstream.model.vit.Scalars;
 
@@ -22,7 +24,7 @@ import java.util.Random;
  * {@code quantize.*}, {@code encode_task_layer.*}, {@code decode_task_layer.*}). Forward computations are
  * placed on the manager of the input images, so a caller that gives each step a sub-manager frees them.
  */
-public final class VqkdTokenizer implements AutoCloseable {
+public final class VqkdTokenizer implements VisualTokenizer {
     private final VqkdConfig config;
     private final NDManager manager;
     private final PatchFeatureViT encoder;
@@ -102,6 +104,12 @@ public final class VqkdTokenizer implements AutoCloseable {
         return config;
     }
 
+    @Override
+    public TokenizerGeometry geometry() {
+        ViTConfig encoder = config.encoder();
+        return new TokenizerGeometry(encoder.imgSize(), encoder.inChans(), encoder.gridSize(), config.nEmbed());
+    }
+
     public NormEmaQuantizer quantizer() {
         return quantizer;
     }
@@ -144,6 +152,7 @@ public final class VqkdTokenizer implements AutoCloseable {
     }
 
     /** Visual tokens [B, N] of images (evaluation mode: the codebook stays, the usage statistic moves). */
+    @Override
     public NDArray tokens(NDArray images) {
         NDArray x = preProcess(images);
         QuantizerOutput q = quantizer.forward(encodeTaskLayer.forward(encoder.forward(x)), false);

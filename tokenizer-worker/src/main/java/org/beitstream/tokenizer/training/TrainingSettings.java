@@ -3,13 +3,13 @@ package org.beitstream.tokenizer.training;
 import org.beitstream.model.vqkd.DeadCodeRestart;
 import org.beitstream.model.vqkd.VqkdConfig;
 import org.beitstream.runtime.config.SettingException;
+import org.beitstream.tokenizer.TokenizerRegistry;
 
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.regex.Pattern;
 
 /**
  * Everything one tokenizer training run is told, checked before any image is read; each problem is
@@ -34,8 +34,6 @@ public record TrainingSettings(String source, Path fashionMnistDir, String prese
                                int deadCodePatience, String version, int metricsEvery) {
     /** The source spec that reads the images.raw topic instead of a source. */
     public static final String STREAM = "stream";
-    /** Object keys and Kafka keys: letters, digits, dot, dash, underscore. */
-    private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final DateTimeFormatter VERSION_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
             .withZone(ZoneOffset.UTC);
 
@@ -72,10 +70,7 @@ public record TrainingSettings(String source, Path fashionMnistDir, String prese
         if (deadCodePatience < 0) {
             throw new SettingException("--dead-code-patience", "must be >= 0, got " + deadCodePatience);
         }
-        if (version == null || !VERSION.matcher(version).matches()) {
-            throw new SettingException("--version", "'" + version + "' is not a version name (letters, digits, "
-                    + "'.', '-', '_'; at most 128)");
-        }
+        TokenizerRegistry.checkVersionName(version);
         if (metricsEvery < 1) {
             throw new SettingException("--metrics-every", "must be at least 1, got " + metricsEvery);
         }

@@ -4,20 +4,20 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.beitstream.model.vqkd.VqkdTokenizer;
+import org.beitstream.model.tokenizer.VisualTokenizer;
 
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 
-/** One tokenizer version in memory, with the input it expects. */
+/** One tokenizer version in memory, of any kind, with the input it expects. */
 public final class LoadedTokenizer implements AutoCloseable {
     private final String version;
-    private final VqkdTokenizer tokenizer;
+    private final VisualTokenizer tokenizer;
     private final NDManager manager;
     private boolean retired;
 
-    public LoadedTokenizer(String version, VqkdTokenizer tokenizer, NDManager manager) {
+    public LoadedTokenizer(String version, VisualTokenizer tokenizer, NDManager manager) {
         this.version = version;
         this.tokenizer = tokenizer;
         this.manager = manager;
@@ -28,19 +28,19 @@ public final class LoadedTokenizer implements AutoCloseable {
     }
 
     public int imageSize() {
-        return tokenizer.config().encoder().imgSize();
+        return tokenizer.geometry().imageSize();
     }
 
     public int channels() {
-        return tokenizer.config().encoder().inChans();
+        return tokenizer.geometry().channels();
     }
 
     public int gridSize() {
-        return tokenizer.config().encoder().gridSize();
+        return tokenizer.geometry().gridSize();
     }
 
     public int codebookSize() {
-        return tokenizer.config().nEmbed();
+        return tokenizer.geometry().vocabSize();
     }
 
     /**

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.beitstream.model.vqkd.VqkdTokenizer;
+import org.beitstream.model.tokenizer.VisualTokenizer;
 import org.beitstream.runtime.config.KafkaSettings;
 import org.beitstream.schemas.PayloadException;
 import org.beitstream.schemas.TokenizerAnnouncement;
@@ -98,7 +98,7 @@ public final class TokenizerFollower implements AutoCloseable {
             return;
         }
         try {
-            VqkdTokenizer tokenizer = registry.load(announcement, manager);
+            VisualTokenizer tokenizer = registry.load(announcement, manager);
             LoadedTokenizer next = new LoadedTokenizer(announcement.getVersion(), tokenizer, manager.newSubManager());
             LoadedTokenizer previous = current;
             current = next;

@@ -27,6 +27,7 @@ import org.beitstream.schemas.SampleRecords;
 import org.beitstream.schemas.TokenizerAnnouncement;
 import org.beitstream.schemas.Topics;
 import org.beitstream.tokenizer.TokenizerRegistry;
+import org.beitstream.tokenizer.VersionConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,9 +111,9 @@ class TokenizerTrainingTest {
         assertEquals(1, announced.size());
         TokenizerAnnouncement announcement = announced.get(0).value();
         assertEquals(outcome.announcement(), announcement);
-        assertEquals(9, TokenizerRegistry.config(announcement).decoderOutDim());
+        assertEquals(9, ((VersionConfig.Vqkd) TokenizerRegistry.config(announcement)).config().decoderOutDim());
         try (NDManager manager = NDManager.newBaseManager();
-             VqkdTokenizer tokenizer = new TokenizerRegistry(store).load(announcement, manager)) {
+             VqkdTokenizer tokenizer = (VqkdTokenizer) new TokenizerRegistry(store).load(announcement, manager)) {
             NDArray images = manager.randomUniform(0, 1, new Shape(3, 1, 28, 28));
             NDArray tokens = tokenizer.tokens(images);
             assertEquals(new Shape(3, 49), tokens.getShape());

@@ -5,8 +5,12 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
+import org.beitstream.model.testing.TorchScriptFixtures;
+import org.beitstream.model.tokenizer.TorchScriptTokenizer;
+import org.beitstream.model.tokenizer.VisualTokenizer;
 import org.beitstream.model.vqkd.VqkdTokenizer;
 import org.beitstream.runtime.KafkaRoundTrip;
+import org.beitstream.runtime.config.KafkaSettings;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
 import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.images.DecodedImage;
@@ -23,10 +27,13 @@ import org.beitstream.schemas.Topic;
 import org.beitstream.schemas.Topics;
 import org.beitstream.tokenizer.TokenizerRegistry;
 import org.beitstream.tokenizer.TestTokenizers;
+import org.beitstream.tokenizer.TorchScriptSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -96,11 +103,27 @@ class TokenizerWorkerTest {
                 images.stream().map(i -> new ProducerRecord<>(Topics.IMAGES_RAW.name(), i.getId(), i)).toList());
     }
 
-    private static long[] offlineTokens(VqkdTokenizer tokenizer, ImageRecord image) {
-        byte[] pixels = new byte[image.getData().remaining()];
-        image.getData().duplicate().get(pixels);
+    /** Publishes and announces set A's VQ-KD exported as TorchScript; returns the module for offline comparison. */
+    private static VisualTokenizer announceTorchScript(String version) throws Exception {
+        Path module = TorchScriptFixtures.file("vqkd-setA", dir);
+        TokenizerRegistry.announce(infra.kafka(), new TokenizerRegistry(store).publishTorchScript(version,
+                new TorchScriptSpec(module, 32, 3, 128)));
+        return TorchScriptTokenizer.load("offline-" + version, module, TorchScriptFixtures.SET_A);
+    }
+
+    /** The image's pixels as the worker prepares them for this tokenizer. */
+    private static byte[] prepared(ImageRecord image, VisualTokenizer tokenizer) {
+        DecodedImage decoded = new DecodedImage(image.getWidth(), image.getHeight(), 1, image.getData().array());
+        return SquareImage.chw(decoded, tokenizer.geometry().imageSize(), tokenizer.geometry().channels());
+    }
+
+    private static long[] offlineTokens(VisualTokenizer tokenizer, ImageRecord image) {
         LoadedTokenizer loaded = new LoadedTokenizer("offline", tokenizer, manager.newSubManager());
-        return loaded.tokens(List.of(pixels)).orElseThrow()[0];
+        return loaded.tokens(List.of(prepared(image, tokenizer))).orElseThrow()[0];
+    }
+
+    private static List<Integer> boxed(long[] tokens) {
+        return Arrays.stream(tokens).boxed().map(Long::intValue).toList();
     }
 
     private static Map<String, TokenizedImage> tokenized(String prefix, int expected) {
@@ -144,8 +167,7 @@ class TokenizerWorkerTest {
                 assertEquals("eo-v1", t.getTokenizerVersion());
                 assertEquals(49, t.getTokens().size());
                 assertEquals(image.getLabel(), t.getLabel());
-                assertEquals(Arrays.stream(offlineTokens(v1, image)).boxed().map(Long::intValue).toList(), t.getTokens(),
-                        "tokens of " + image.getId());
+                assertEquals(boxed(offlineTokens(v1, image)), t.getTokens(), "tokens of " + image.getId());
             }
         }
         Map<String, DeadLetter> letters = KafkaRoundTrip.consume(infra.kafka(), Topics.IMAGES_DLQ,
@@ -158,6 +180,67 @@ class TokenizerWorkerTest {
         assertEquals(Topics.IMAGES_RAW.name(), schema.getSourceTopic());
         assertTrue(schema.getSourceOffset() >= 0);
         assertEquals("{\"not\": \"avro\"}", new String(schema.getOriginalValue().array()));
+    }
+
+    @Test
+    void aTorchScriptVersionTokenizesEveryImageExactlyOnceWithTheModulesOwnTokens() throws Exception {
+        VisualTokenizer module = announceTorchScript("ts-v1");
+        Random random = new Random(3);
+        List<ImageRecord> images = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            images.add(image("ts-" + i, random));
+        }
+        produce(images);
+        WorkerConfig config = new WorkerConfig("ts-app", 8, Duration.ofMillis(200), Optional.of("ts-v1"),
+                dir.resolve("state-ts-app"), ImageDecoder.Limits.defaults());
+        try (TokenizerWorker worker = TokenizerWorker.start(config, infra.kafka(), store,
+                (version, n, nanos, tokens) -> { }, Duration.ofSeconds(30))) {
+            Map<String, TokenizedImage> out = tokenized("ts-", 30);
+            for (ImageRecord image : images) {
+                TokenizedImage t = out.get(image.getId());
+                assertEquals("ts-v1", t.getTokenizerVersion());
+                assertEquals(4, t.getGridHeight());
+                // The grey 28x28 input went to the module as 32x32 RGB, and the record carries those pixels.
+                byte[] pixels = new byte[t.getPixels().getData().remaining()];
+                t.getPixels().getData().duplicate().get(pixels);
+                assertArrayEquals(prepared(image, module), pixels, image.getId());
+                assertEquals(boxed(offlineTokens(module, image)), t.getTokens(), "tokens of " + image.getId());
+            }
+        }
+    }
+
+    /**
+     * brightness-grid keeps the contract on the probe's zeros, but says level 127 for white patches: beyond the 64
+     * codes it is published with here. Its batch fails instead of emitting those ids, and stays pending until a
+     * version that works is announced, which then tokenizes it exactly once.
+     */
+    @Test
+    void aModuleThatBreaksTheContractOnRealImagesEmitsNothingAndTheNextVersionTakesItsImages() throws Exception {
+        Path module = TorchScriptFixtures.file("brightness-grid", dir);
+        TokenizerRegistry.announce(infra.kafka(), new TokenizerRegistry(store).publishTorchScript("broken-v1",
+                new TorchScriptSpec(module, 32, 3, 64)));
+        byte[] pixels = new byte[28 * 28];
+        Arrays.fill(pixels, (byte) 255);
+        List<ImageRecord> white = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            white.add(ImageRecord.newBuilder(image("broken-" + i, new Random(i))).setData(ByteBuffer.wrap(pixels)).build());
+        }
+        // The failed stream thread is replaced, and its partitions wait for its session to expire: keep that short.
+        KafkaSettings kafka = new KafkaSettings(infra.kafka().bootstrapServers(), Map.of("session.timeout.ms", "6000"));
+        try (TokenizerWorker worker = TokenizerWorker.start(config("broken-app"), kafka, store,
+                (version, n, nanos, tokens) -> { }, Duration.ofSeconds(30))) {
+            awaitVersion(worker, "broken-v1"); // past the versions the other tests announced before
+            produce(white);
+            assertEquals(List.of(), KafkaRoundTrip.consume(infra.kafka(), Topics.IMAGES_TOKENIZED,
+                    r -> r.value().getId().startsWith("broken-"), 1, Duration.ofSeconds(5)));
+            VqkdTokenizer fixed = announce("broken-v2", 41);
+            Map<String, TokenizedImage> out = tokenized("broken-", 5);
+            for (ImageRecord image : white) {
+                TokenizedImage t = out.get(image.getId());
+                assertEquals("broken-v2", t.getTokenizerVersion());
+                assertEquals(boxed(offlineTokens(fixed, image)), t.getTokens(), "tokens of " + image.getId());
+            }
+        }
     }
 
     @Test
@@ -195,37 +278,40 @@ class TokenizerWorkerTest {
         }
     }
 
-    @Test
-    void aNewVersionAnnouncedMidStreamTakesOverAndEachImageHasExactlyOneVersion() throws Exception {
-        VqkdTokenizer first = announce("hr-v1", 21);
+    /** From our VQ-KD (28x28 grey) to another one, or to a TorchScript module taking other pixels (32x32 RGB). */
+    @ParameterizedTest
+    @ValueSource(strings = {"vqkd", "torchscript"})
+    void aNewVersionAnnouncedMidStreamTakesOverAndEachImageHasExactlyOneVersion(String kind) throws Exception {
+        String prefix = "hr-" + kind + "-";
+        Map<String, VisualTokenizer> versions = new HashMap<>(Map.of(prefix + "v1", announce(prefix + "v1", 21)));
         Random random = new Random(2);
         List<ImageRecord> before = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
-            before.add(image("hr-a" + i, random));
+            before.add(image(prefix + "a" + i, random));
         }
         produce(before);
-        Map<String, VqkdTokenizer> versions = new HashMap<>(Map.of("hr-v1", first));
-        try (TokenizerWorker worker = TokenizerWorker.start(new WorkerConfig("hr-app", 8, Duration.ofMillis(200),
-                Optional.empty(), dir.resolve("state-hr"), ImageDecoder.Limits.defaults()), infra.kafka(), store,
+        try (TokenizerWorker worker = TokenizerWorker.start(new WorkerConfig("hr-app-" + kind, 8, Duration.ofMillis(200),
+                Optional.empty(), dir.resolve("state-hr-" + kind), ImageDecoder.Limits.defaults()), infra.kafka(), store,
                 (version, n, nanos, tokens) -> { }, Duration.ofSeconds(30))) {
-            tokenized("hr-a", 24);
-            versions.put("hr-v2", announce("hr-v2", 22));
-            awaitVersion(worker, "hr-v2");
+            tokenized(prefix + "a", 24);
+            String v2 = prefix + "v2";
+            versions.put(v2, kind.equals("vqkd") ? announce(v2, 22) : announceTorchScript(v2));
+            awaitVersion(worker, v2);
             List<ImageRecord> after = new ArrayList<>();
             for (int i = 0; i < 24; i++) {
-                after.add(image("hr-b" + i, random));
+                after.add(image(prefix + "b" + i, random));
             }
             produce(after);
-            Map<String, TokenizedImage> out = tokenized("hr-", 48);
+            Map<String, TokenizedImage> out = tokenized(prefix, 48);
             List<ImageRecord> all = new ArrayList<>(before);
             all.addAll(after);
             for (ImageRecord image : all) {
                 TokenizedImage t = out.get(image.getId());
-                VqkdTokenizer used = versions.get(t.getTokenizerVersion());
-                assertEquals(Arrays.stream(offlineTokens(used, image)).boxed().map(Long::intValue).toList(), t.getTokens(),
+                VisualTokenizer used = versions.get(t.getTokenizerVersion());
+                assertEquals(boxed(offlineTokens(used, image)), t.getTokens(),
                         image.getId() + " must carry the tokens of the version it names");
             }
-            assertTrue(after.stream().allMatch(i -> out.get(i.getId()).getTokenizerVersion().equals("hr-v2")),
+            assertTrue(after.stream().allMatch(i -> out.get(i.getId()).getTokenizerVersion().equals(v2)),
                     "images produced after the switch use the new version");
         }
     }

@@ -52,7 +52,7 @@ public final class Attention extends Module {
         long tokens = x.getShape().get(1);
         NDArray projected = qBias == null
                 ? qkv.forward(x)
-                : ai.djl.nn.core.Linear.linear(x, qkv.weight(), qkvBias(m)).singletonOrThrow();
+                : Linear.apply(x, qkv.weight(), qkvBias(m));
         // [B, T, 3, heads, head_dim] -> [3, B, heads, T, head_dim]
         NDArray heads = projected.reshape(batch, tokens, 3, numHeads, headDim).transpose(2, 0, 3, 1, 4);
         // One split rather than three selections: the backward of each selection would zero-fill a tensor

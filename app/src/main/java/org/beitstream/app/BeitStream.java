@@ -1,6 +1,7 @@
 package org.beitstream.app;
 
 import org.beitstream.runtime.config.SettingException;
+import org.beitstream.runtime.memory.NativeMemory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,6 +25,8 @@ public final class BeitStream implements Runnable {
     public static void main(String[] args) {
         try {
             checkLogFormat(System.getenv("LOG_FORMAT"));
+            // Before any tensor exists: PyTorch's CPU memory then comes from malloc's retained heap.
+            NativeMemory.parse(System.getenv(NativeMemory.SETTING)).apply();
         } catch (SettingException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(CommandLine.ExitCode.USAGE);

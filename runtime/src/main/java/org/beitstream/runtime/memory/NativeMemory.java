@@ -17,7 +17,8 @@ import java.util.Locale;
  * step's time on a 2-core CPU. {@link #RETAIN} has malloc serve blocks from its heaps and keep freed memory
  * for the next step; resident memory then stays at the step's peak instead of shrinking between steps.
  * Threads other than the process's first allocate from glibc's per-thread arenas, whose heaps are 64 MiB:
- * a larger block is still mapped on its own. The setting {@value #SETTING} chooses: {@code retain} (the
+ * a larger block is still mapped on its own, and a heap left entirely free is unmapped; so the gain depends
+ * on the workload, and is measured (docs/BENCHMARKS.md), not assumed. The setting {@value #SETTING} chooses: {@code retain} (the
  * default) or {@code system}.
  */
 public enum NativeMemory {

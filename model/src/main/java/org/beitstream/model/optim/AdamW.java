@@ -11,6 +11,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -156,15 +157,20 @@ public final class AdamW implements AutoCloseable {
 
     /** Zeroes every managed gradient; DJL's collector adds to them and never resets. */
     public void zeroGradients() {
+        zeroGradients(slots.values().stream().map(Slot::parameter).toList());
+    }
+
+    /** Zeroes the gradients of {@code parameters}, those of a model that this optimizer does not update included. */
+    public static void zeroGradients(Collection<NDArray> parameters) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            for (Slot slot : slots.values()) {
-                if (slot.parameter().hasGradient()) {
+            for (NDArray parameter : parameters) {
+                if (parameter.hasGradient()) {
                     // Zeroed in place (grad.zero_()) rather than multiplied by 0, which would keep the NaNs of a
                     // skipped step, and not set(ByteBuffer): DJL's PyTorch set points the tensor at the buffer's
                     // memory without copying, and the buffer dies with this short-lived wrapper of the gradient;
                     // the next backward then accumulates into freed memory (NaN losses, SIGSEGV in autograd).
-                    JniUtils.zeroGrad(pytorch(slot.parameter()));
+                    JniUtils.zeroGrad(pytorch(parameter));
                 }
             }
         }

@@ -1,20 +1,18 @@
 package org.beitstream.model.train;
 
-import ai.djl.engine.Engine;
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
 import org.beitstream.model.beit.BeitConfig;
 import org.beitstream.model.beit.BeitPretrainingModel;
-import org.beitstream.model.beit.PretrainingLoss;
-import org.beitstream.model.beit.PretrainingOutput;
 import org.beitstream.model.optim.AdamW;
 import org.beitstream.model.optim.AdamWConfig;
 import org.beitstream.model.optim.LearningRateSchedule;
 import org.beitstream.model.optim.ParameterGroup;
 import org.beitstream.model.optim.StepReport;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One iteration of BEiT v2 pretraining, as the authors' {@code train_one_epoch} runs it:
@@ -31,6 +29,12 @@ import org.beitstream.model.optim.StepReport;
  * <p>Every array the step creates lives on a sub-manager of the model's manager that is closed before
  * {@link #step} returns; the caller's inputs are attached to it only for the duration of the step, so a
  * long run keeps a flat memory profile. Works for any {@link BeitConfig} and batch size.
+ *
+ * <p>Data parallel over several devices of one machine: the model it is built with (replica 0, with the
+ * optimizer) and a {@link Replica} on each further device each take a contiguous share of the batch's images.
+ * Their passes are all queued before anything is read back; the gradients, each weighted by its share of the
+ * masked tokens, are summed into replica 0's, which alone is clipped and updated, and the other replicas then
+ * copy its parameters. On one device this is the plain step above.
  */
 public final class MimTrainingStep implements AutoCloseable {
 
@@ -81,6 +85,9 @@ public final class MimTrainingStep implements AutoCloseable {
 
     private final BeitPretrainingModel model;
     private final NDManager manager;
+    private final List<Device> devices;
+    /** The copies on {@code devices[1..]}. */
+    private final List<Replica> replicas;
     private final AdamW optimizer;
     private final LearningRateSchedule schedule;
     private long iteration;
@@ -92,14 +99,33 @@ public final class MimTrainingStep implements AutoCloseable {
      * @param firstIteration the iteration the schedule starts at (0, or the one after a restored checkpoint)
      */
     public MimTrainingStep(BeitPretrainingModel model, Settings settings, NDManager manager, long firstIteration) {
+        this(model, settings, manager, firstIteration, List.of(manager.getDevice()));
+    }
+
+    /**
+     * As the plain constructor, training data parallel on {@code devices}: the first is where {@code model} and
+     * {@code manager} are, every further one gets a copy of the model. A device may be listed more than once
+     * (each entry is a separate copy), which is how the maths is tested on a CPU.
+     */
+    public MimTrainingStep(BeitPretrainingModel model, Settings settings, NDManager manager, long firstIteration,
+                           List<Device> devices) {
         if (firstIteration < 0) {
             throw new IllegalArgumentException("first iteration must be >= 0, got " + firstIteration);
         }
+        if (devices.isEmpty() || !devices.get(0).equals(manager.getDevice())) {
+            throw new IllegalArgumentException("the first device must be the model's (" + manager.getDevice()
+                    + "), got " + devices);
+        }
         this.model = model;
         this.manager = manager;
+        this.devices = List.copyOf(devices);
         this.schedule = settings.schedule();
         this.iteration = firstIteration;
         model.attachGradients();
+        this.replicas = new ArrayList<>();
+        for (Device device : this.devices.subList(1, this.devices.size())) {
+            replicas.add(Replica.of(model, manager, device));
+        }
         this.optimizer = new AdamW(ParameterGroup.authorsGroups(model.parameters(), settings.weightDecay(),
                 ParameterGroup.DEFAULT_SKIP_LIST), settings.optimizer(), manager);
     }
@@ -110,8 +136,13 @@ public final class MimTrainingStep implements AutoCloseable {
      * @param images        {@code [B, C, H, W]} float32
      * @param boolMaskedPos {@code [B, N]} boolean, true = masked
      * @param labels        {@code [M]} int64 visual tokens of the masked patches, image-major then patch index
+     * @throws IllegalArgumentException when the batch has fewer images than there are devices
      */
     public Result step(NDArray images, NDArray boolMaskedPos, NDArray labels) {
+        // One device reads nothing before the pass; several need the masked tokens per image to split the labels.
+        BatchSplit split = devices.size() == 1
+                ? new BatchSplit(List.of(new BatchSplit.Chunk(0, images.getShape().get(0), 0, labels.size(), 1.0)))
+                : BatchSplit.of(BatchSplit.maskedPerImage(boolMaskedPos), devices.size());
         double learningRate = schedule.at(iteration++);
         try (NDManager stepManager = manager.newSubManager()) {
             // Ops attach their results to the manager of the array they are called on: with the inputs on the
@@ -120,30 +151,49 @@ public final class MimTrainingStep implements AutoCloseable {
             boolMaskedPos.tempAttach(stepManager);
             labels.tempAttach(stepManager);
 
-            PretrainingLoss loss;
-            double accuracy;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                // Only the losses outlive the forward pass. The other arrays are released before the backward
-                // pass, which then frees each activation once it has used it, as PyTorch does in Python.
-                try (NDScope forward = new NDScope()) {
-                    PretrainingOutput output = model.forward(images, boolMaskedPos);
-                    loss = PretrainingLoss.of(output, labels);
-                    accuracy = accuracy(output.logitsMim(), labels);
-                    NDScope.unregister(loss.lossMim(), loss.lossClsPt(), loss.total());
-                }
-                collector.backward(loss.total());
+            List<ReplicaPass> passes = new ArrayList<>(devices.size());
+            for (int i = 0; i < devices.size(); i++) {
+                BatchSplit.Chunk chunk = split.chunks().get(i);
+                // A replica's arrays go to a sub-manager on its device, closed with the step's.
+                NDManager on = i == 0 ? stepManager : stepManager.newSubManager(devices.get(i));
+                BeitPretrainingModel replica = i == 0 ? model : replicas.get(i - 1).model();
+                passes.add(ReplicaPass.run(replica, part(images, chunk.imageFrom(), chunk.imageTo(), on),
+                        part(boolMaskedPos, chunk.imageFrom(), chunk.imageTo(), on),
+                        part(labels, chunk.labelFrom(), chunk.labelTo(), on), chunk.weight()));
             }
-            double total = loss.total().getFloat();
+            replicas.forEach(r -> r.addGradientsTo(model));
+
+            // Every pass is queued: reading the losses now waits for all of them at once.
+            double total = 0;
+            double lossMim = 0;
+            double lossAggregation = 0;
+            double accuracy = 0;
+            for (int i = 0; i < passes.size(); i++) {
+                double weight = split.chunks().get(i).weight();
+                ReplicaPass pass = passes.get(i);
+                total += weight * pass.loss().total().getFloat();
+                lossMim += weight * pass.loss().lossMim().getFloat();
+                lossAggregation += weight * pass.loss().lossClsPt().getFloat();
+                accuracy += weight * pass.accuracy().getFloat();
+            }
             StepReport report = optimizer.step(total, learningRate);
-            return new Result(total, loss.lossMim().getFloat(), loss.lossClsPt().getFloat(), accuracy,
-                    report.gradNorm(), learningRate, report.skipped());
+            replicas.forEach(r -> r.synchronizeWith(model));
+            return new Result(total, lossMim, lossAggregation, accuracy, report.gradNorm(), learningRate,
+                    report.skipped());
         }
     }
 
-    private static double accuracy(NDArray logits, NDArray labels) {
-        NDArray predicted = logits.stopGradient().argMax(-1);
-        return predicted.eq(labels.toType(predicted.getDataType(), false))
-                .toType(DataType.FLOAT32, false).mean().getFloat();
+    /**
+     * Rows {@code [from, to)} of {@code whole} on {@code target}'s device and manager; all rows on the same device
+     * (one device) are the caller's array as it is.
+     */
+    private static NDArray part(NDArray whole, long from, long to, NDManager target) {
+        if (from == 0 && to == whole.getShape().get(0) && whole.getDevice().equals(target.getDevice())) {
+            return whole;
+        }
+        NDArray rows = whole.get(from + ":" + to).toDevice(target.getDevice(), false);
+        rows.attach(target);
+        return rows;
     }
 
     /**
@@ -188,9 +238,20 @@ public final class MimTrainingStep implements AutoCloseable {
         return iteration;
     }
 
-    /** Frees the optimizer state; the model stays with its owner. */
+    /** The devices this step trains on; the model's first. */
+    public List<Device> devices() {
+        return devices;
+    }
+
+    /** The copies of the model on the further devices, for checking that they follow it. */
+    List<Replica> replicas() {
+        return List.copyOf(replicas);
+    }
+
+    /** Frees the optimizer state and the replicas; the model stays with its owner. */
     @Override
     public void close() {
         optimizer.close();
+        replicas.forEach(Replica::close);
     }
 }

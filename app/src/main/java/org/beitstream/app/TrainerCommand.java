@@ -91,6 +91,10 @@ final class TrainerCommand implements Callable<Integer> {
             description = "Stop after this many non-finite steps in a row (default: ${DEFAULT-VALUE}).")
     int maxNonFinite;
 
+    @Option(names = "--devices", defaultValue = "auto", description = "auto (every GPU, else the CPU), cpu, or a "
+            + "number of GPUs to train on data parallel (default: ${DEFAULT-VALUE}).")
+    String devices;
+
     TrainerConfig config() {
         BeitConfig model = BeitConfig.preset(preset);
         return new TrainerConfig(runId, preset, model, Optional.ofNullable(tokenizerVersion), batchSize,
@@ -100,7 +104,7 @@ final class TrainerCommand implements Callable<Integer> {
                 new TrainerConfig.Limits(maxSteps, minutes("--minutes", minutes)),
                 new TrainerConfig.Replay(replayCapacity, replayFraction), seed,
                 maskedPatches != null ? maskedPatches : TrainerConfig.defaultMaskedPatches(model), metricsEverySteps,
-                maxNonFinite, Optional.ofNullable(initWeights));
+                maxNonFinite, Optional.ofNullable(initWeights), TrainerConfig.Devices.parse(devices));
     }
 
     private static Duration minutes(String flag, double value) {

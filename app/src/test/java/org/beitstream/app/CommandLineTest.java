@@ -85,6 +85,20 @@ class CommandLineTest {
     }
 
     @Test
+    void trainerNamesBadDevicesBeforeConnecting() {
+        String[] connection = {"trainer", "--run-id", "r", "--kafka-bootstrap", "127.0.0.1:1",
+                "--s3-endpoint", "http://127.0.0.1:1", "--s3-access-key", "a", "--s3-secret-key", "b"};
+        Run badValue = run(concat(connection, new String[] {"--devices", "all"}));
+        assertEquals(CommandLine.ExitCode.USAGE, badValue.exitCode());
+        assertTrue(badValue.err().contains("--devices: must be auto, cpu or a number of GPUs, got 'all'"),
+                badValue.err());
+        // This machine has no GPU (a GPU machine would have to ask for more than it has).
+        Run tooMany = run(concat(connection, new String[] {"--devices", "64"}));
+        assertEquals(CommandLine.ExitCode.USAGE, tooMany.exitCode());
+        assertTrue(tooMany.err().contains("--devices: asks for 64 GPUs, but the engine reports"), tooMany.err());
+    }
+
+    @Test
     void publishTokenizerNamesAMissingFileOrABadFlagBeforeConnecting(@TempDir Path dir) throws Exception {
         String module = TorchScriptFixtures.file("vqkd-setA", dir).toString();
         String[] connection = {"--kafka-bootstrap", "127.0.0.1:1", "--s3-endpoint", "http://127.0.0.1:1",

@@ -193,7 +193,8 @@ class DashboardBrowserTest {
         return new TrainerConfig(RUN, "dashboard-test", MODEL, Optional.empty(), BATCH,
                 new TrainerConfig.Schedule(TrainerConfig.ScheduleKind.CONSTANT, 1e-3, 3, 1),
                 new TrainerConfig.Checkpointing(STEPS, Duration.ZERO, 2), new TrainerConfig.Limits(STEPS, Duration.ZERO),
-                TrainerConfig.Replay.off(), 3, d.maskedPatchesPerImage(), 1, 5, Optional.empty());
+                TrainerConfig.Replay.off(), 3, d.maskedPatchesPerImage(), 1, 5, Optional.empty(),
+                TrainerConfig.Devices.AUTO);
     }
 
     /** The record a seventh step would publish, with losses none of the others have. */

@@ -77,7 +77,8 @@ class EvaluatorTest {
         return new TrainerConfig(RUN, "tiny", SyntheticImages.TINY, Optional.empty(), 8,
                 new TrainerConfig.Schedule(TrainerConfig.ScheduleKind.CONSTANT, 1e-3, 0, 1),
                 new TrainerConfig.Checkpointing(2, Duration.ZERO, 3), new TrainerConfig.Limits(4, Duration.ZERO),
-                TrainerConfig.Replay.off(), 3, d.maskedPatchesPerImage(), 1, 5, Optional.empty());
+                TrainerConfig.Replay.off(), 3, d.maskedPatchesPerImage(), 1, 5, Optional.empty(),
+                TrainerConfig.Devices.AUTO);
     }
 
     @Test

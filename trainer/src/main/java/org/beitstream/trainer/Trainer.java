@@ -1,5 +1,7 @@
 package org.beitstream.trainer;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -31,6 +33,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -38,6 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 
 /**
  * The continual pretraining loop: batches from images.tokenized, one {@link MimTrainingStep} each, checkpoints
@@ -57,6 +61,8 @@ public final class Trainer {
     private static final Duration STALLED_AFTER = Duration.ofMinutes(10);
 
     private final TrainerConfig config;
+    /** Where the model trains, data parallel when there are several; the model itself is on the first. */
+    private final List<Device> devices;
     private final KafkaSettings kafka;
     private final ObjectStore store;
     private final Consumer<TrainMetrics> onMetrics;
@@ -104,6 +110,7 @@ public final class Trainer {
     Trainer(TrainerConfig config, KafkaSettings kafka, ObjectStore store, Consumer<TrainMetrics> onMetrics,
             MeterRegistry registry, CheckpointUploader.Backoff uploadBackoff) {
         this.config = config;
+        this.devices = config.trainingDevices(Engine.getInstance().getGpuCount());
         this.kafka = kafka;
         this.store = store;
         this.onMetrics = onMetrics;
@@ -145,7 +152,7 @@ public final class Trainer {
      */
     public Outcome run() throws IOException, InterruptedException {
         Checkpoints checkpoints = new Checkpoints(store, config.runId());
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(devices.get(0))) {
             Start start = prepare(checkpoints, manager);
             MetricsPublisher metrics = new MetricsPublisher(kafka, Topics.METRICS_TRAIN, "beit-stream-trainer-metrics");
             try (MimTrainingStep training = start.training();
@@ -213,7 +220,7 @@ public final class Trainer {
                 }
             }
             long step = resume.map(r -> r.state().step()).orElse(0L);
-            MimTrainingStep training = new MimTrainingStep(model, config.optimization(), manager, step);
+            MimTrainingStep training = new MimTrainingStep(model, config.optimization(), manager, step, devices);
             Optional<Map<Integer, Long>> offsets = resume.map(r -> r.state().offsets());
             if (resume.isPresent()) {
                 CheckpointState state = resume.get().state();
@@ -223,7 +230,7 @@ public final class Trainer {
             } else {
                 LOG.info("started run {} ({} preset, {} parameters) on {}", config.runId(), config.preset(),
                         model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum(),
-                        manager.getDevice());
+                        devices.stream().map(Device::toString).collect(Collectors.joining(", ")));
             }
             BatchAssembler assembler = new BatchAssembler(config, tokenizerVersion, offsets.orElse(Map.of()), step);
             return new Start(training, assembler, step, offsets,

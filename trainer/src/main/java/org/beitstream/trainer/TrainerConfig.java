@@ -1,5 +1,6 @@
 package org.beitstream.trainer;
 
+import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.beitstream.model.beit.BeitConfig;
@@ -9,7 +10,10 @@ import org.beitstream.model.train.MimTrainingStep;
 import org.beitstream.runtime.config.SettingException;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import java.util.regex.Pattern;
 
 /**
@@ -30,11 +34,12 @@ import java.util.regex.Pattern;
  * @param maxConsecutiveNonFinite non-finite steps in a row after which the run stops with an error
  * @param initWeights             weights to start a new run from: a safetensors file with the authors' keys, or a
  *                                checkpoint prefix in the object store ({@code runs/<id>/checkpoints/step-.../})
+ * @param devices                 where the model trains: the CPU, or data parallel over one or several GPUs
  */
 public record TrainerConfig(String runId, String preset, BeitConfig model, Optional<String> tokenizerVersion,
                             int batchSize, Schedule schedule, Checkpointing checkpoints, Limits limits,
                             Replay replay, long seed, int maskedPatchesPerImage, int metricsEverySteps,
-                            int maxConsecutiveNonFinite, Optional<String> initWeights) {
+                            int maxConsecutiveNonFinite, Optional<String> initWeights, Devices devices) {
 
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -123,6 +128,70 @@ public record TrainerConfig(String runId, String preset, BeitConfig model, Optio
         }
     }
 
+    /**
+     * The devices asked for with {@code --devices}: {@code auto} (every GPU the engine reports, else the CPU),
+     * {@code cpu}, or a number of GPUs. Which devices that is depends on the machine: see {@link #resolve}.
+     *
+     * @param kind how they are chosen
+     * @param gpus the number of GPUs of {@link Kind#GPUS}; 0 otherwise
+     */
+    public record Devices(Kind kind, int gpus) {
+        public static final Devices AUTO = new Devices(Kind.AUTO, 0);
+        public static final Devices CPU = new Devices(Kind.CPU, 0);
+
+        public enum Kind { AUTO, CPU, GPUS }
+
+        public Devices {
+            if ((kind == Kind.GPUS) != (gpus > 0)) {
+                throw new SettingException("--devices", "a number of GPUs must be >= 1, got " + gpus);
+            }
+        }
+
+        /** Reads {@code auto}, {@code cpu} or a number of GPUs. */
+        public static Devices parse(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            if (v.equals("auto")) {
+                return AUTO;
+            }
+            if (v.equals("cpu")) {
+                return CPU;
+            }
+            try {
+                return new Devices(Kind.GPUS, Integer.parseInt(v));
+            } catch (NumberFormatException e) {
+                throw new SettingException("--devices", "must be auto, cpu or a number of GPUs, got '" + value + "'");
+            }
+        }
+
+        /**
+         * The devices on a machine whose engine reports {@code availableGpus} GPUs, the first one the model's.
+         *
+         * @throws SettingException when more GPUs are asked for than there are
+         */
+        public List<Device> resolve(int availableGpus) {
+            return switch (kind) {
+                case CPU -> List.of(Device.cpu());
+                case AUTO -> availableGpus == 0 ? List.of(Device.cpu()) : firstGpus(availableGpus);
+                case GPUS -> {
+                    if (gpus > availableGpus) {
+                        throw new SettingException("--devices", "asks for " + gpus + " GPUs, but the engine reports "
+                                + availableGpus);
+                    }
+                    yield firstGpus(gpus);
+                }
+            };
+        }
+
+        private static List<Device> firstGpus(int count) {
+            return IntStream.range(0, count).mapToObj(Device::gpu).toList();
+        }
+
+        @Override
+        public String toString() {
+            return kind == Kind.GPUS ? Integer.toString(gpus) : kind.name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     public TrainerConfig {
         if (runId == null || !RUN_ID.matcher(runId).matches()) {
             throw new SettingException("--run-id", "'" + runId
@@ -151,6 +220,19 @@ public record TrainerConfig(String runId, String preset, BeitConfig model, Optio
         }
     }
 
+    /**
+     * The devices this run trains on, with {@code availableGpus} GPUs on the machine: each takes a share of
+     * every batch, so there must be at least as many images as devices.
+     */
+    public List<Device> trainingDevices(int availableGpus) {
+        List<Device> resolved = devices.resolve(availableGpus);
+        if (resolved.size() > batchSize) {
+            throw new SettingException("--batch-size", "must be at least the " + resolved.size()
+                    + " devices a batch is split over, got " + batchSize);
+        }
+        return resolved;
+    }
+
     /** About 40% of the grid, at least one patch: BEiT masks 75 of 196. */
     public static int defaultMaskedPatches(BeitConfig model) {
         return Math.max(1, (int) Math.round(0.4 * model.numPatches()));
@@ -161,7 +243,7 @@ public record TrainerConfig(String runId, String preset, BeitConfig model, Optio
         return new TrainerConfig(runId, preset, model, Optional.empty(), 64,
                 new Schedule(ScheduleKind.CONSTANT, 1.5e-3, 1000, 1000),
                 new Checkpointing(1000, Duration.ofMinutes(30), 3), Limits.none(), Replay.off(), 0,
-                defaultMaskedPatches(model), 10, 100, Optional.empty());
+                defaultMaskedPatches(model), 10, 100, Optional.empty(), Devices.AUTO);
     }
 
     /**
@@ -196,7 +278,7 @@ public record TrainerConfig(String runId, String preset, BeitConfig model, Optio
                 .put("runId", runId)
                 .put("preset", preset)
                 .put("batchSize", batchSize)
-                .put("schedule", schedule.kind().name().toLowerCase(java.util.Locale.ROOT))
+                .put("schedule", schedule.kind().name().toLowerCase(Locale.ROOT))
                 .put("learningRate", schedule.learningRate())
                 .put("warmupSteps", schedule.warmupSteps())
                 .put("decaySteps", schedule.decaySteps())

@@ -23,7 +23,7 @@ class BatchAssemblerTest {
         TrainerConfig defaults = TrainerConfig.defaults("unit", "tiny", MODEL);
         return new TrainerConfig("unit", "tiny", MODEL, Optional.empty(), batchSize, defaults.schedule(),
                 defaults.checkpoints(), defaults.limits(), replay, 7, defaults.maskedPatchesPerImage(), 1, 5,
-                Optional.empty());
+                Optional.empty(), TrainerConfig.Devices.AUTO);
     }
 
     @Test

@@ -1,11 +1,13 @@
 package org.beitstream.trainer;
 
+import ai.djl.Device;
 import org.beitstream.model.beit.BeitConfig;
 import org.beitstream.model.masking.MaskingConfig;
 import org.beitstream.runtime.config.SettingException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,16 +26,47 @@ class TrainerConfigTest {
     }
 
     @Test
+    void devicesAreAutoCpuOrANumberOfGpus() {
+        assertEquals(TrainerConfig.Devices.AUTO, TrainerConfig.defaults("r", "tiny", SyntheticImages.TINY).devices());
+        assertEquals(TrainerConfig.Devices.AUTO, TrainerConfig.Devices.parse("auto"));
+        assertEquals(TrainerConfig.Devices.CPU, TrainerConfig.Devices.parse("CPU"));
+        assertEquals(new TrainerConfig.Devices(TrainerConfig.Devices.Kind.GPUS, 2), TrainerConfig.Devices.parse("2"));
+        assertEquals("2", TrainerConfig.Devices.parse("2").toString());
+
+        assertEquals(List.of(Device.cpu()), TrainerConfig.Devices.AUTO.resolve(0), "no GPU: the CPU");
+        assertEquals(List.of(Device.gpu(0), Device.gpu(1), Device.gpu(2)), TrainerConfig.Devices.AUTO.resolve(3));
+        assertEquals(List.of(Device.cpu()), TrainerConfig.Devices.CPU.resolve(2));
+        assertEquals(List.of(Device.gpu(0), Device.gpu(1)), TrainerConfig.Devices.parse("2").resolve(4));
+    }
+
+    @Test
+    void badDevicesNameTheFlag() {
+        assertEquals("--devices: must be auto, cpu or a number of GPUs, got 'gpu'",
+                assertThrows(SettingException.class, () -> TrainerConfig.Devices.parse("gpu")).getMessage());
+        assertEquals("--devices: a number of GPUs must be >= 1, got 0",
+                assertThrows(SettingException.class, () -> TrainerConfig.Devices.parse("0")).getMessage());
+        assertEquals("--devices: asks for 3 GPUs, but the engine reports 2",
+                assertThrows(SettingException.class, () -> TrainerConfig.Devices.parse("3").resolve(2)).getMessage());
+
+        TrainerConfig d = TrainerConfig.defaults("r", "tiny", SyntheticImages.TINY);
+        TrainerConfig twoImages = new TrainerConfig("r", "tiny", d.model(), Optional.empty(), 2, d.schedule(),
+                d.checkpoints(), d.limits(), d.replay(), 0, 6, 1, 5, Optional.empty(), TrainerConfig.Devices.AUTO);
+        assertEquals(List.of(Device.gpu(0), Device.gpu(1)), twoImages.trainingDevices(2));
+        assertEquals("--batch-size: must be at least the 3 devices a batch is split over, got 2",
+                assertThrows(SettingException.class, () -> twoImages.trainingDevices(3)).getMessage());
+    }
+
+    @Test
     void invalidSettingsNameTheirFlag() {
         TrainerConfig d = TrainerConfig.defaults("r", "tiny", SyntheticImages.TINY);
         assertEquals("--run-id", assertThrows(SettingException.class, () -> TrainerConfig.defaults("../x", "tiny",
                 SyntheticImages.TINY)).setting());
         assertEquals("--batch-size", assertThrows(SettingException.class, () -> new TrainerConfig("r", "tiny",
                 d.model(), Optional.empty(), 0, d.schedule(), d.checkpoints(), d.limits(), d.replay(), 0, 6, 1, 5,
-                Optional.empty())).setting());
+                Optional.empty(), d.devices())).setting());
         assertEquals("--masked-patches", assertThrows(SettingException.class, () -> new TrainerConfig("r", "tiny",
                 d.model(), Optional.empty(), 8, d.schedule(), d.checkpoints(), d.limits(), d.replay(), 0, 17, 1, 5,
-                Optional.empty())).setting());
+                Optional.empty(), d.devices())).setting());
         assertEquals("--lr", assertThrows(SettingException.class,
                 () -> new TrainerConfig.Schedule(TrainerConfig.ScheduleKind.CONSTANT, Double.NaN, 0, 1)).setting());
         assertEquals("--keep-checkpoints", assertThrows(SettingException.class,
@@ -47,7 +80,7 @@ class TrainerConfigTest {
         TrainerConfig d = TrainerConfig.defaults("r", "tiny", SyntheticImages.TINY);
         TrainerConfig wsd = new TrainerConfig("r", "tiny", d.model(), Optional.empty(), 8,
                 new TrainerConfig.Schedule(TrainerConfig.ScheduleKind.WSD, 1e-3, 10, 20), d.checkpoints(),
-                new TrainerConfig.Limits(100, Duration.ZERO), d.replay(), 0, 6, 1, 5, Optional.empty());
+                new TrainerConfig.Limits(100, Duration.ZERO), d.replay(), 0, 6, 1, 5, Optional.empty(), d.devices());
         var schedule = wsd.optimization().schedule();
         assertEquals(1e-3, schedule.at(50), 1e-12, "stable phase");
         assertEquals(1e-3, schedule.at(80), 1e-12, "decay starts 20 steps before the end");

@@ -72,7 +72,7 @@ class TrainerTest {
                 new TrainerConfig.Schedule(TrainerConfig.ScheduleKind.CONSTANT, lr, 0, 1),
                 new TrainerConfig.Checkpointing(checkpointEvery, Duration.ZERO, keep),
                 new TrainerConfig.Limits(maxSteps, Duration.ZERO), TrainerConfig.Replay.off(), 3,
-                d.maskedPatchesPerImage(), 2, maxNonFinite, Optional.empty());
+                d.maskedPatchesPerImage(), 2, maxNonFinite, Optional.empty(), TrainerConfig.Devices.AUTO);
     }
 
     private static ObjectStore bucket(EmbeddedObjectStore s3) throws Exception {

@@ -164,7 +164,8 @@ public final class BenchTrainerCommand implements Callable<Integer> {
                 new TrainerConfig.Schedule(TrainerConfig.ScheduleKind.CONSTANT, 1.5e-3, 10, 1),
                 new TrainerConfig.Checkpointing(checkpointEverySteps, Duration.ZERO, 3),
                 new TrainerConfig.Limits(steps, Duration.ZERO), new TrainerConfig.Replay(0, 0.25), 0,
-                TrainerConfig.defaultMaskedPatches(model), steps, 100, Optional.empty());
+                TrainerConfig.defaultMaskedPatches(model), steps, 100, Optional.empty(),
+                TrainerConfig.Devices.AUTO);
     }
 
     /** Publishing a checkpoint's bytes as a set against one raw PUT of the same size. */

@@ -260,7 +260,7 @@ public final class Demo {
                 new TrainerConfig.Schedule(TrainerConfig.ScheduleKind.CONSTANT, 1.5e-3, options.plan().warmupSteps(), 1),
                 new TrainerConfig.Checkpointing(0, options.plan().checkpointEvery(), 3),
                 new TrainerConfig.Limits(0, pretraining), TrainerConfig.Replay.off(), 0,
-                TrainerConfig.defaultMaskedPatches(model), 10, 100, Optional.empty());
+                TrainerConfig.defaultMaskedPatches(model), 10, 100, Optional.empty(), TrainerConfig.Devices.AUTO);
     }
 
     /** The evaluator on a thread of its own, scoring checkpoints as the trainer announces them. */

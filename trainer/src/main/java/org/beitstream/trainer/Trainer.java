@@ -222,15 +222,15 @@ public final class Trainer {
             long step = resume.map(r -> r.state().step()).orElse(0L);
             MimTrainingStep training = new MimTrainingStep(model, config.optimization(), manager, step, devices);
             Optional<Map<Integer, Long>> offsets = resume.map(r -> r.state().offsets());
+            String on = devices.stream().map(Device::toString).collect(Collectors.joining(", "));
             if (resume.isPresent()) {
                 CheckpointState state = resume.get().state();
                 training.optimizer().loadStateDict(resume.get().optimizer(), state.optimizerSteps());
-                LOG.info("resumed run {} at step {} (tokenizer {}, offsets {})", config.runId(), step,
-                        state.tokenizerVersion(), state.offsets());
+                LOG.info("resumed run {} at step {} (tokenizer {}, offsets {}) on {}", config.runId(), step,
+                        state.tokenizerVersion(), state.offsets(), on);
             } else {
                 LOG.info("started run {} ({} preset, {} parameters) on {}", config.runId(), config.preset(),
-                        model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum(),
-                        devices.stream().map(Device::toString).collect(Collectors.joining(", ")));
+                        model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum(), on);
             }
             BatchAssembler assembler = new BatchAssembler(config, tokenizerVersion, offsets.orElse(Map.of()), step);
             return new Start(training, assembler, step, offsets,

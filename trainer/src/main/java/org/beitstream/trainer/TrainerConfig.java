@@ -142,8 +142,11 @@ public record TrainerConfig(String runId, String preset, BeitConfig model, Optio
         public enum Kind { AUTO, CPU, GPUS }
 
         public Devices {
-            if ((kind == Kind.GPUS) != (gpus > 0)) {
+            if (kind == Kind.GPUS && gpus < 1) {
                 throw new SettingException("--devices", "a number of GPUs must be >= 1, got " + gpus);
+            }
+            if (kind != Kind.GPUS && gpus != 0) {
+                throw new SettingException("--devices", kind + " takes no number of GPUs, got " + gpus);
             }
         }
 

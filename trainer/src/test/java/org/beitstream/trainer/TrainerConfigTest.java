@@ -45,6 +45,8 @@ class TrainerConfigTest {
                 assertThrows(SettingException.class, () -> TrainerConfig.Devices.parse("gpu")).getMessage());
         assertEquals("--devices: a number of GPUs must be >= 1, got 0",
                 assertThrows(SettingException.class, () -> TrainerConfig.Devices.parse("0")).getMessage());
+        assertEquals("--devices: CPU takes no number of GPUs, got 2", assertThrows(SettingException.class,
+                () -> new TrainerConfig.Devices(TrainerConfig.Devices.Kind.CPU, 2)).getMessage());
         assertEquals("--devices: asks for 3 GPUs, but the engine reports 2",
                 assertThrows(SettingException.class, () -> TrainerConfig.Devices.parse("3").resolve(2)).getMessage());
 

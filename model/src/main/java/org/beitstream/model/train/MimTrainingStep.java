@@ -238,11 +238,6 @@ public final class MimTrainingStep implements AutoCloseable {
         return iteration;
     }
 
-    /** The devices this step trains on; the model's first. */
-    public List<Device> devices() {
-        return devices;
-    }
-
     /** The copies of the model on the further devices, for checking that they follow it. */
     List<Replica> replicas() {
         return List.copyOf(replicas);

@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 import org.beitstream.model.beit.BeitPretrainingModel;
 import org.beitstream.model.beit.PretrainingLoss;
 import org.beitstream.model.beit.PretrainingOutput;
+import org.beitstream.model.vit.Scalars;
 
 /**
  * Forward, loss and backward of one model on its share of a batch, leaving the gradients in the model's
@@ -37,7 +38,7 @@ record ReplicaPass(PretrainingLoss loss, NDArray accuracy) {
                 NDScope.unregister(loss.lossMim(), loss.lossClsPt(), loss.total(), accuracy);
             }
             // The whole batch on one model keeps the loss as it is (no extra multiplication).
-            collector.backward(weight == 1.0 ? loss.total() : loss.total().mul(weight));
+            collector.backward(weight == 1.0 ? loss.total() : Scalars.times(loss.total(), weight));
         }
         return new ReplicaPass(loss, accuracy);
     }

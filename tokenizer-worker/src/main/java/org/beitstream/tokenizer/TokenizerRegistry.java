@@ -128,6 +128,21 @@ public final class TokenizerRegistry {
 
     /** Loads an announced version, of its kind, refusing weights whose sha256 differs from the announcement. */
     public VisualTokenizer load(TokenizerAnnouncement announcement, NDManager manager) throws IOException {
+        return fetch(announcement).build(manager);
+    }
+
+    /**
+     * An announced version's verified object, read from storage but not yet a model: a worker reads it on any
+     * thread and builds it on the one thread that runs its PyTorch work.
+     */
+    public record FetchedVersion(String version, VersionConfig config, byte[] object) {
+        public VisualTokenizer build(NDManager manager) throws IOException {
+            return config.load(version, object, manager);
+        }
+    }
+
+    /** Reads an announced version's object, refusing one whose sha256 differs from the announcement. */
+    public FetchedVersion fetch(TokenizerAnnouncement announcement) throws IOException {
         VersionConfig config = config(announcement);
         String prefix = PREFIX + announcement.getVersion() + "/";
         PublishedSets.Manifest manifest = sets.read(prefix)
@@ -139,6 +154,6 @@ public final class TokenizerRegistry {
             throw new IOException("tokenizer " + announcement.getVersion() + ": stored weights have sha256 "
                     + weights.sha256() + ", the announcement says " + announcement.getSha256());
         }
-        return config.load(announcement.getVersion(), sets.readVerified(manifest, config.objectName()), manager);
+        return new FetchedVersion(announcement.getVersion(), config, sets.readVerified(manifest, config.objectName()));
     }
 }

@@ -18,12 +18,16 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Follows the compacted {@code tokenizers} topic from its start and keeps the newest announced version
  * (or the pinned one) loaded. A new version is loaded and verified before it replaces the old one, and
- * the swap waits for a batch in progress, so every batch is tokenized by exactly one version.
+ * the swap waits for a batch in progress, so every batch is tokenized by exactly one version. Versions are
+ * read from storage on the follower's own thread, and built on the tokenizer thread, where all of the
+ * worker's PyTorch work runs.
  */
 public final class TokenizerFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TokenizerFollower.class);
@@ -31,6 +35,7 @@ public final class TokenizerFollower implements AutoCloseable {
     private final KafkaSettings kafka;
     private final TokenizerRegistry registry;
     private final Optional<String> pinned;
+    private final ExecutorService tokenizerThread;
     private final NDManager manager = NDManager.newBaseManager();
     private final CountDownLatch firstLoaded = new CountDownLatch(1);
     private final Thread thread;
@@ -38,10 +43,12 @@ public final class TokenizerFollower implements AutoCloseable {
     private volatile LoadedTokenizer current;
     private TokenizerAnnouncement newest;
 
-    public TokenizerFollower(KafkaSettings kafka, TokenizerRegistry registry, Optional<String> pinned) {
+    public TokenizerFollower(KafkaSettings kafka, TokenizerRegistry registry, Optional<String> pinned,
+                             ExecutorService tokenizerThread) {
         this.kafka = kafka;
         this.registry = registry;
         this.pinned = pinned;
+        this.tokenizerThread = tokenizerThread;
         this.thread = new Thread(this::follow, "tokenizer-follower");
         thread.setDaemon(true);
         thread.start();
@@ -98,7 +105,8 @@ public final class TokenizerFollower implements AutoCloseable {
             return;
         }
         try {
-            VisualTokenizer tokenizer = registry.load(announcement, manager);
+            TokenizerRegistry.FetchedVersion fetched = registry.fetch(announcement);
+            VisualTokenizer tokenizer = build(fetched);
             LoadedTokenizer next = new LoadedTokenizer(announcement.getVersion(), tokenizer, manager.newSubManager());
             LoadedTokenizer previous = current;
             current = next;
@@ -112,6 +120,14 @@ public final class TokenizerFollower implements AutoCloseable {
         } catch (Exception e) {
             LOG.error("cannot load announced tokenizer {}: {}; keeping {}", announcement.getVersion(), e.getMessage(),
                     current == null ? "none" : current.version());
+        }
+    }
+
+    private VisualTokenizer build(TokenizerRegistry.FetchedVersion fetched) throws Exception {
+        try {
+            return tokenizerThread.submit(() -> fetched.build(manager)).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
         }
     }
 

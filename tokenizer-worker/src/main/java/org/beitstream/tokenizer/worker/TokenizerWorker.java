@@ -49,20 +49,25 @@ public final class TokenizerWorker implements MeterBinder, AutoCloseable {
     public static TokenizerWorker start(WorkerConfig config, KafkaSettings kafka, ObjectStore store,
                                         BatchListener listener, Duration waitForTokenizer)
             throws InterruptedException {
-        TokenizerFollower tokenizers = new TokenizerFollower(kafka, new TokenizerRegistry(store), config.pinnedVersion());
+        // All of the worker's PyTorch work (building versions, forwards) runs on this one thread. One forward at
+        // a time: PyTorch already spreads each one over the cores. One thread: every thread that has run a
+        // parallel operation keeps an OpenMP team until it exits, and once the teams' threads outnumber the
+        // cores, libgomp makes them all sleep between operations instead of spinning (docs/BENCHMARKS.md).
+        ExecutorService tokenizerThread = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "tokenizer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        TokenizerFollower tokenizers = new TokenizerFollower(kafka, new TokenizerRegistry(store), config.pinnedVersion(),
+                tokenizerThread);
         LOG.info("waiting for a tokenizer version on topic {}{}", Topics.TOKENIZERS.name(),
                 config.pinnedVersion().map(v -> " (pinned: " + v + ")").orElse(""));
         if (!tokenizers.awaitFirst(waitForTokenizer)) {
             tokenizers.close();
+            tokenizerThread.shutdown();
             throw new IllegalStateException("no usable tokenizer version announced on " + Topics.TOKENIZERS.name()
                     + " within " + waitForTokenizer.toSeconds() + " s; run train-tokenizer first");
         }
-        // One forward at a time per worker: PyTorch already spreads each one over the cores.
-        ExecutorService tokenizerThread = Executors.newSingleThreadExecutor(r -> {
-            Thread thread = new Thread(r, "tokenizer-forward");
-            thread.setDaemon(true);
-            return thread;
-        });
         WorkerCounts counts = new WorkerCounts(listener);
         KafkaStreams streams = new KafkaStreams(TokenizerTopology.build(tokenizers, new ImageDecoder(config.limits()),
                 config.batchSize(), config.maxLatency(), config.views(), tokenizerThread, counts), streamsProperties(config, kafka));
@@ -121,8 +126,8 @@ public final class TokenizerWorker implements MeterBinder, AutoCloseable {
             streamsMetrics.close();
         }
         streams.close(Duration.ofSeconds(30));
+        tokenizers.close(); // before the thread it builds versions on
         tokenizerThread.shutdown();
         tokenizerThread.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
-        tokenizers.close();
     }
 }

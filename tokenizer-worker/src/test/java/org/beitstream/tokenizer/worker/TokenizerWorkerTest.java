@@ -46,6 +46,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -313,6 +317,28 @@ class TokenizerWorkerTest {
             }
             assertTrue(after.stream().allMatch(i -> out.get(i.getId()).getTokenizerVersion().equals(v2)),
                     "images produced after the switch use the new version");
+        }
+    }
+
+    /** A worker's one OpenMP team: its follower reads a version from storage but builds it on the tokenizer thread. */
+    @Test
+    void aVersionIsBuiltOnTheThreadThatTokenizes() throws Exception {
+        announce("built-v1", 31);
+        List<String> threadsThatRan = new CopyOnWriteArrayList<>();
+        ThreadPoolExecutor tokenizerThread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                r -> new Thread(r, "the-tokenizer-thread")) {
+            @Override
+            protected void beforeExecute(Thread thread, Runnable task) {
+                threadsThatRan.add(thread.getName());
+            }
+        };
+        try (TokenizerFollower follower = new TokenizerFollower(infra.kafka(), new TokenizerRegistry(store),
+                Optional.of("built-v1"), tokenizerThread)) {
+            assertTrue(follower.awaitFirst(Duration.ofSeconds(30)), "the pinned version loads");
+            assertEquals("built-v1", follower.current().version());
+            assertEquals(List.of("the-tokenizer-thread"), threadsThatRan);
+        } finally {
+            tokenizerThread.shutdown();
         }
     }
 

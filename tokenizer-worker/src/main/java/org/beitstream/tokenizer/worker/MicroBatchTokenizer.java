@@ -25,7 +25,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -42,9 +44,10 @@ import java.util.concurrent.Future;
  * the input offsets and the outputs: a crash never loses or duplicates a buffered image.
  *
  * <p>The forward runs on the tokenizer thread while this stream thread keeps consuming and preparing the
- * next batch. Its results are forwarded, and its images deleted from the store, only here on the stream
- * thread, so a commit taken meanwhile still holds them as pending: the overlap changes nothing for
- * exactly-once.
+ * next batch, which is queued behind it, so the tokenizer goes from one batch to the next without waiting
+ * for the first one's results to be produced. Results are forwarded, and their images deleted from the
+ * store, only here on the stream thread, so a commit taken meanwhile still holds them as pending: the
+ * overlap changes nothing for exactly-once.
  */
 final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byte[]> {
     static final String STORE = "pending-images";
@@ -60,7 +63,8 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
     private KeyValueStore<Long, TokenizedImage> pending;
     /** Images in the store not yet handed to the tokenizer thread, by arrival. */
     private final NavigableMap<Long, TokenizedImage> waiting = new TreeMap<>();
-    private InFlight inFlight;
+    /** Batches handed to the tokenizer thread and not yet forwarded, oldest first. */
+    private final Deque<InFlight> inFlight = new ArrayDeque<>();
     private long nextSequence;
     private long oldestWaitingNanos;
 
@@ -105,7 +109,7 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> {
             forwardIfDone();
             if (!waiting.isEmpty() && System.nanoTime() - oldestWaitingNanos >= maxLatency.toNanos()
-                    && (inFlight == null)) {
+                    && inFlight.isEmpty()) {
                 submitBatch();
             }
         });
@@ -158,11 +162,11 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
         }
     }
 
-    /** Hands the oldest waiting images to the tokenizer thread, after the batch before them is forwarded. */
+    /**
+     * Queues the oldest waiting images on the tokenizer thread, then forwards the batch before them once it is
+     * done (back-pressure: at most two batches per task on the tokenizer thread).
+     */
     private void submitBatch() {
-        if (inFlight != null) {
-            forward(inFlight); // back-pressure: at most one batch per task on the tokenizer thread
-        }
         List<Long> keys = new ArrayList<>();
         List<TokenizedImage> images = new ArrayList<>();
         while (!waiting.isEmpty() && keys.size() < batchSize) {
@@ -171,7 +175,10 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
             images.add(entry.getValue());
         }
         oldestWaitingNanos = System.nanoTime();
-        inFlight = new InFlight(keys, images, tokenizerThread.submit(() -> tokenize(images)));
+        inFlight.addLast(new InFlight(keys, images, tokenizerThread.submit(() -> tokenize(images))));
+        while (inFlight.size() > 1) {
+            forward(inFlight.pollFirst());
+        }
     }
 
     /** Runs on the tokenizer thread: one version for the whole batch. */
@@ -180,21 +187,24 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
         while (true) {
             LoadedTokenizer tokenizer = tokenizers.current();
             Optional<long[][]> tokens = tokenizer.tokens(images.stream().map(i -> pixelsFor(i, tokenizer)).toList());
-            if (tokens.isPresent()) { // empty: retired while we prepared, take the new one
+            if (tokens.isPresent()) {
                 return new Tokenized(tokenizer, tokens.get(), System.nanoTime() - start);
+            }
+            // Retired while we prepared: a new version has replaced it, unless the worker is closing.
+            if (tokenizers.current() == tokenizer) {
+                throw new IllegalStateException("tokenizer " + tokenizer.version() + " closed with the worker");
             }
         }
     }
 
     private void forwardIfDone() {
-        if (inFlight != null && inFlight.result().isDone()) {
-            forward(inFlight);
+        while (!inFlight.isEmpty() && inFlight.peekFirst().result().isDone()) {
+            forward(inFlight.pollFirst());
         }
     }
 
-    /** Forwards a batch's results and only then removes its images from the store, in one transaction. */
+    /** Forwards a batch's results (waiting for them) and only then removes its images from the store, in one transaction. */
     private void forward(InFlight batch) {
-        inFlight = null;
         Tokenized result;
         try {
             result = batch.result().get();
@@ -228,10 +238,8 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
 
     @Override
     public void close() {
-        // A batch still on the tokenizer thread stays in the store: whoever owns this task next tokenizes it.
-        if (inFlight != null) {
-            inFlight.result().cancel(false);
-        }
+        // Batches still on the tokenizer thread stay in the store: whoever owns this task next tokenizes them.
+        inFlight.forEach(batch -> batch.result().cancel(false));
     }
 
     /** The pending pixels at the given version's input size (they differ only across a reload that changed it). */

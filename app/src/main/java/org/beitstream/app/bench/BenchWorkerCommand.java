@@ -31,6 +31,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -41,14 +43,18 @@ import java.util.concurrent.atomic.AtomicLong;
 @Command(name = "worker", mixinStandardHelpOptions = true,
         description = "Tokenizer worker throughput against the bare tokenizer forward, per micro-batch size.")
 public final class BenchWorkerCommand implements Callable<Integer> {
-    @Option(names = "--images", defaultValue = "4000", description = "Images per measurement.")
+    @Option(names = "--images", defaultValue = "20000", description = "Images per measurement.")
     int images;
 
-    @Option(names = "--batch-sizes", defaultValue = "8,32,64,128", split = ",", description = "Micro-batch sizes.")
+    @Option(names = "--batch-sizes", defaultValue = "16,64,128", split = ",", description = "Micro-batch sizes.")
     List<Integer> batchSizes;
 
     @Option(names = "--rounds", defaultValue = "3", description = "Alternating rounds per batch size.")
     int rounds;
+
+    @Option(names = "--warmup", defaultValue = "5",
+            description = "Untimed worker runs first, so that the JIT has compiled Kafka's and the worker's code.")
+    int warmup;
 
     @Option(names = "--preset", defaultValue = "fmnist-tiny", description = "Tokenizer preset.")
     String preset;
@@ -59,11 +65,14 @@ public final class BenchWorkerCommand implements Callable<Integer> {
         VqkdConfig config = VqkdConfig.preset(preset);
         try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir.resolve("infra"), 0, 0,
                 EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "bench"));
-             ObjectStore store = new ObjectStore(infra.s3());
-             NDManager manager = NDManager.newBaseManager();
-             VqkdTokenizer tokenizer = VqkdTokenizer.create(config, manager, 1)) {
+             ObjectStore store = new ObjectStore(infra.s3())) {
             TokenizerRegistry registry = new TokenizerRegistry(store);
-            TokenizerAnnouncement announcement = registry.publish("bench", config, tokenizer.stateDict());
+            TokenizerAnnouncement announcement = onThreadOfItsOwn("bench-tokenizer", () -> {
+                try (NDManager manager = NDManager.newBaseManager();
+                     VqkdTokenizer tokenizer = VqkdTokenizer.create(config, manager, 1)) {
+                    return registry.publish("bench", config, tokenizer.stateDict());
+                }
+            });
             TokenizerRegistry.announce(infra.kafka(), announcement);
             List<byte[]> prepared = new ArrayList<>();
             try (Ingest ingest = new Ingest(infra.kafka(), new ImageDecoder(ImageDecoder.Limits.defaults()), false)) {
@@ -77,19 +86,20 @@ public final class BenchWorkerCommand implements Callable<Integer> {
                 }
                 ingest.flush();
             }
-            // Loaded exactly as the worker loads it, so both sides run the same inference-only model.
-            LoadedTokenizer bare = new LoadedTokenizer("bench", registry.load(announcement, manager), manager.newSubManager());
-            System.out.printf(Locale.ROOT, "%d images per run, %d rounds, tokenizer %s%n", prepared.size(), rounds, preset);
+            System.out.printf(Locale.ROOT, "%d images per run, %d rounds after %d warm-up runs, tokenizer %s%n",
+                    prepared.size(), rounds, warmup, preset);
             System.out.printf(Locale.ROOT, "%6s %14s %14s %7s%n", "batch", "bare img/s", "worker img/s", "ratio");
             int run = 0;
-            workerRate(infra, store, prepared.size(), batchSizes.get(0), dir, run++); // warm-up, not counted
+            while (run < warmup) {
+                workerRate(infra, store, prepared.size(), batchSizes.get(0), dir, run++);
+            }
             for (int batch : batchSizes) {
                 List<Double> bareRates = new ArrayList<>();
                 List<Double> workerRates = new ArrayList<>();
                 List<Double> busyShares = new ArrayList<>();
                 List<Double> forwardRates = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) {
-                    bareRates.add(bareRate(bare, prepared, batch));
+                    bareRates.add(bareRate(registry, announcement, prepared, batch));
                     WorkerRun worker = workerRate(infra, store, prepared.size(), batch, dir, run++);
                     workerRates.add(worker.imagesPerSecond());
                     busyShares.add(worker.forwardBusyShare());
@@ -112,12 +122,36 @@ public final class BenchWorkerCommand implements Callable<Integer> {
                 : new SyntheticSource(28, images, 1, false);
     }
 
-    private static double bareRate(LoadedTokenizer tokenizer, List<byte[]> images, int batch) {
-        long start = System.nanoTime();
-        for (int from = 0; from < images.size(); from += batch) {
-            tokenizer.tokens(images.subList(from, Math.min(images.size(), from + batch))).orElseThrow();
+    private static double bareRate(TokenizerRegistry registry, TokenizerAnnouncement announcement, List<byte[]> images,
+                                   int batch) throws Exception {
+        return onThreadOfItsOwn("bare-forward", () -> {
+            try (NDManager manager = NDManager.newBaseManager();
+                 // Loaded exactly as the worker loads it, so both sides run the same inference-only model.
+                 LoadedTokenizer tokenizer = new LoadedTokenizer("bench", registry.load(announcement, manager),
+                         manager.newSubManager())) {
+                tokenizer.tokens(images.subList(0, Math.min(images.size(), batch))).orElseThrow(); // warm-up
+                long start = System.nanoTime();
+                for (int from = 0; from < images.size(); from += batch) {
+                    tokenizer.tokens(images.subList(from, Math.min(images.size(), from + batch))).orElseThrow();
+                }
+                return images.size() / ((System.nanoTime() - start) / 1e9);
+            }
+        });
+    }
+
+    /**
+     * Runs PyTorch work on a thread that ends with it. A thread that has run a parallel operation keeps its
+     * OpenMP team until it exits, and once the teams' threads outnumber the cores libgomp makes every team
+     * sleep between operations: work left on the main thread would slow the worker measured after it.
+     */
+    private static <T> T onThreadOfItsOwn(String name, Callable<T> work) throws Exception {
+        ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, name));
+        try {
+            return thread.submit(work).get();
+        } finally {
+            thread.shutdown();
+            thread.awaitTermination(1, TimeUnit.MINUTES);
         }
-        return images.size() / ((System.nanoTime() - start) / 1e9);
     }
 
     /**

@@ -203,7 +203,7 @@ final class MicroBatchTokenizer implements Processor<byte[], byte[], String, byt
         }
     }
 
-    /** Forwards a batch's results (waiting for them) and only then removes its images from the store, in one transaction. */
+    /** Forwards a batch's results, once they are there, then removes its images from the store, in one transaction. */
     private void forward(InFlight batch) {
         Tokenized result;
         try {

@@ -58,8 +58,8 @@ public final class TokenizerWorker implements MeterBinder, AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        TokenizerFollower tokenizers = new TokenizerFollower(kafka, new TokenizerRegistry(store), config.pinnedVersion(),
-                tokenizerThread);
+        TokenizerFollower tokenizers = new TokenizerFollower(kafka, new TokenizerRegistry(store),
+                config.pinnedVersion(), tokenizerThread);
         LOG.info("waiting for a tokenizer version on topic {}{}", Topics.TOKENIZERS.name(),
                 config.pinnedVersion().map(v -> " (pinned: " + v + ")").orElse(""));
         if (!tokenizers.awaitFirst(waitForTokenizer)) {

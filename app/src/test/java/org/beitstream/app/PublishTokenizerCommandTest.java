@@ -4,7 +4,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.beitstream.model.testing.TorchScriptFixtures;
 import org.beitstream.runtime.KafkaRoundTrip;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
-import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.schemas.TokenizerAnnouncement;
 import org.beitstream.schemas.Topics;
@@ -28,8 +27,7 @@ class PublishTokenizerCommandTest {
 
     @Test
     void aTorchScriptFileIsPublishedAndAnnouncedWithTheGridItsProbeFound() throws Exception {
-        try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir.resolve("infra"), 0, 0,
-                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "publish"));
+        try (EmbeddedInfra infra = EmbeddedInfra.start(EmbeddedInfra.Options.onFreePorts(dir.resolve("infra"), "publish"));
              ObjectStore store = new ObjectStore(infra.s3())) {
             String[] command = {"publish-tokenizer", "--torchscript",
                     TorchScriptFixtures.file("vqkd-setA", dir).toString(), "--version", "beitv2-setA",

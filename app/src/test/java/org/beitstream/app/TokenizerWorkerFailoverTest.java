@@ -6,7 +6,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.beitstream.model.vqkd.VqkdTokenizer;
 import org.beitstream.runtime.KafkaRoundTrip;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
-import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.schemas.ImageRecord;
 import org.beitstream.schemas.TokenizedImage;
@@ -42,8 +41,7 @@ class TokenizerWorkerFailoverTest {
     @Test
     void aKilledWorkersPartitionsAreFinishedByAnotherWithoutLossOrDuplicates() throws Exception {
         int count = 400;
-        try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir.resolve("infra"), 0, 0,
-                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "failover"));
+        try (EmbeddedInfra infra = EmbeddedInfra.start(EmbeddedInfra.Options.onFreePorts(dir.resolve("infra"), "failover"));
              ObjectStore store = new ObjectStore(infra.s3());
              NDManager manager = NDManager.newBaseManager();
              VqkdTokenizer tokenizer = VqkdTokenizer.create(TestTokenizers.tiny(), manager, 5)) {

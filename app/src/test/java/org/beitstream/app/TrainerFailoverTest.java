@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.beitstream.model.beit.BeitConfig;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
-import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.runtime.storage.PublishedSets;
 import org.beitstream.trainer.SyntheticImages;
@@ -44,8 +43,7 @@ class TrainerFailoverTest {
 
     @Test
     void aKilledTrainerResumesAtItsNewestCheckpointsStepAndOffsets() throws Exception {
-        try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir.resolve("infra"), 0, 0,
-                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "failover"));
+        try (EmbeddedInfra infra = EmbeddedInfra.start(EmbeddedInfra.Options.onFreePorts(dir.resolve("infra"), "failover"));
              ObjectStore store = new ObjectStore(infra.s3())) {
             SyntheticImages.produce(infra.kafka(), BeitConfig.FMNIST_TINY, "fm", "v1", 4000, 11);
             Map<String, String> env = Map.of("KAFKA_BOOTSTRAP", infra.kafka().bootstrapServers(),

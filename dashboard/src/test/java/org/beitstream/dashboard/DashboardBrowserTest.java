@@ -13,7 +13,6 @@ import org.beitstream.ingest.source.SyntheticSource;
 import org.beitstream.model.beit.BeitConfig;
 import org.beitstream.runtime.KafkaRoundTrip;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
-import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.images.ImageDecoder;
 import org.beitstream.runtime.metrics.MetricsPublisher;
 import org.beitstream.runtime.storage.ObjectStore;
@@ -78,8 +77,7 @@ class DashboardBrowserTest {
 
     @Test
     void thePageFollowsARealRunLiveShowsItsHistoryWhenOpenedAfterAndTakesNewRecords() throws Exception {
-        try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir.resolve("infra"), 0, 0,
-                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "dashboard"));
+        try (EmbeddedInfra infra = EmbeddedInfra.start(EmbeddedInfra.Options.onFreePorts(dir.resolve("infra"), "dashboard"));
              ObjectStore store = new ObjectStore(infra.s3());
              Dashboard dashboard = Dashboard.start(DashboardConfig.of("127.0.0.1", 0), infra.kafka());
              HeadlessChromium chromium = HeadlessChromium.start(dir.resolve("chromium-profile"), 1440, 1000)) {

@@ -12,7 +12,6 @@ import org.beitstream.ingest.source.SourceImage;
 import org.beitstream.ingest.source.SyntheticSource;
 import org.beitstream.runtime.config.KafkaSettings;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
-import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.images.ImageDecoder;
 import org.beitstream.schemas.ImageRecord;
 import org.beitstream.schemas.Topics;
@@ -52,8 +51,7 @@ public final class BenchIngestCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("beit-stream-bench-ingest");
         boolean real = FashionMnist.available(fashionMnistDir, FashionMnist.Part.TRAIN);
         FashionMnist data = real ? FashionMnist.load(fashionMnistDir, FashionMnist.Part.TRAIN) : null;
-        try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir, 0, 0,
-                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "bench"))) {
+        try (EmbeddedInfra infra = EmbeddedInfra.start(EmbeddedInfra.Options.onFreePorts(dir, "bench"))) {
             List<byte[]> encoded = encode(source(data));
             int recordBytes = (int) encoded.stream().mapToInt(b -> b.length).average().orElse(0);
             List<Double> ingestRates = new ArrayList<>();

@@ -11,7 +11,6 @@ import org.beitstream.model.beit.BeitConfig;
 import org.beitstream.model.beit.BeitPretrainingModel;
 import org.beitstream.model.train.MimTrainingStep;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
-import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.storage.ObjectInfo;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.runtime.storage.PublishedSets;
@@ -61,8 +60,7 @@ public final class BenchTrainerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BeitConfig model = BeitConfig.preset(preset);
         Path dir = Files.createTempDirectory("beit-stream-bench-trainer");
-        try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir, 0, 0,
-                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "bench"));
+        try (EmbeddedInfra infra = EmbeddedInfra.start(EmbeddedInfra.Options.onFreePorts(dir, "bench"));
              ObjectStore store = new ObjectStore(infra.s3())) {
             produceTokenizedImages(infra, model, steps * batchSize);
             List<Double> bare = new ArrayList<>();

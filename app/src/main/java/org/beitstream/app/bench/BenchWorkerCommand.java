@@ -10,7 +10,6 @@ import org.beitstream.ingest.source.SyntheticSource;
 import org.beitstream.model.vqkd.VqkdConfig;
 import org.beitstream.model.vqkd.VqkdTokenizer;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
-import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.images.ImageDecoder;
 import org.beitstream.runtime.images.SquareImage;
 import org.beitstream.runtime.storage.ObjectStore;
@@ -63,8 +62,7 @@ public final class BenchWorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("beit-stream-bench-worker");
         VqkdConfig config = VqkdConfig.preset(preset);
-        try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir.resolve("infra"), 0, 0,
-                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "bench"));
+        try (EmbeddedInfra infra = EmbeddedInfra.start(EmbeddedInfra.Options.onFreePorts(dir.resolve("infra"), "bench"));
              ObjectStore store = new ObjectStore(infra.s3())) {
             TokenizerRegistry registry = new TokenizerRegistry(store);
             TokenizerAnnouncement announcement = onThreadOfItsOwn("bench-tokenizer", () -> {

@@ -10,7 +10,6 @@ import org.beitstream.model.beit.BeitConfig;
 import org.beitstream.runtime.config.KafkaSettings;
 import org.beitstream.runtime.config.SettingException;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
-import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.images.ImageDecoder;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.tokenizer.training.TeacherSpec;
@@ -115,8 +114,7 @@ public final class Demo {
             thread.setDaemon(true);
             return thread;
         });
-        try (EmbeddedInfra infra = EmbeddedInfra.start(new EmbeddedInfra.Options(options.dataDir(), 0, 0,
-                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, BUCKET));
+        try (EmbeddedInfra infra = EmbeddedInfra.start(EmbeddedInfra.Options.onFreePorts(options.dataDir(), BUCKET));
              ObjectStore store = new ObjectStore(infra.s3());
              Ingest stream = new Ingest(infra.kafka(), new ImageDecoder(ImageDecoder.Limits.defaults()), false);
              StreamFeeder feeder = new StreamFeeder(stream, data, STREAM_LEAD,

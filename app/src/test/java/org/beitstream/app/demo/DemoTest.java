@@ -7,7 +7,6 @@ import org.beitstream.evaluator.Reference;
 import org.beitstream.ingest.source.FashionMnist;
 import org.beitstream.runtime.KafkaRoundTrip;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
-import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.storage.ObjectStore;
 import org.beitstream.schemas.Topics;
 import org.beitstream.schemas.CheckpointLayout;
@@ -70,8 +69,7 @@ class DemoTest {
         assertTrue(table.contains(CheckpointLayout.prefix(summary.runId(), step)), table);
 
         // The data directory serves the run again: its checkpoint and its metrics.eval records are there.
-        try (EmbeddedInfra again = EmbeddedInfra.start(new EmbeddedInfra.Options(dir, 0, 0,
-                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "beit-stream"));
+        try (EmbeddedInfra again = EmbeddedInfra.start(EmbeddedInfra.Options.onFreePorts(dir, "beit-stream"));
              ObjectStore store = new ObjectStore(again.s3())) {
             String checkpoint = CheckpointLayout.prefix(summary.runId(), step) + "MANIFEST.json";
             assertTrue(store.stat(checkpoint).isPresent(), checkpoint + " is not in the object store");

@@ -26,7 +26,13 @@ public final class EmbeddedInfra implements AutoCloseable {
     }
 
     /** The ports and credentials to start with; 0 picks a free port. */
-    public record Options(Path dataDir, int kafkaPort, int s3Port, String accessKey, String secretKey, String bucket) {}
+    public record Options(Path dataDir, int kafkaPort, int s3Port, String accessKey, String secretKey, String bucket) {
+        /** Any free ports and the embedded S3 server's default credentials: what tests, benches and the demo use. */
+        public static Options onFreePorts(Path dataDir, String bucket) {
+            return new Options(dataDir, 0, 0, EmbeddedObjectStore.DEFAULT_ACCESS_KEY,
+                    EmbeddedObjectStore.DEFAULT_SECRET_KEY, bucket);
+        }
+    }
 
     public static EmbeddedInfra start(Options options) throws IOException, InterruptedException {
         EmbeddedKafka kafka = EmbeddedKafka.start(options.dataDir(), options.kafkaPort());

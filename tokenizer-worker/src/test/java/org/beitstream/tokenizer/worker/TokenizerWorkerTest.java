@@ -12,7 +12,6 @@ import org.beitstream.model.vqkd.VqkdTokenizer;
 import org.beitstream.runtime.KafkaRoundTrip;
 import org.beitstream.runtime.config.KafkaSettings;
 import org.beitstream.runtime.embedded.EmbeddedInfra;
-import org.beitstream.runtime.embedded.EmbeddedObjectStore;
 import org.beitstream.runtime.images.DecodedImage;
 import org.beitstream.runtime.images.ImageDecoder;
 import org.beitstream.runtime.images.RandomResizedCrop;
@@ -67,8 +66,7 @@ class TokenizerWorkerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        infra = EmbeddedInfra.start(new EmbeddedInfra.Options(dir.resolve("infra"), 0, 0,
-                EmbeddedObjectStore.DEFAULT_ACCESS_KEY, EmbeddedObjectStore.DEFAULT_SECRET_KEY, "worker-test"));
+        infra = EmbeddedInfra.start(EmbeddedInfra.Options.onFreePorts(dir.resolve("infra"), "worker-test"));
         store = new ObjectStore(infra.s3());
         manager = NDManager.newBaseManager();
     }
